@@ -20,7 +20,7 @@ public struct Contract: Sendable {
         guard let id = document.member(index, named: Array("Id".utf8)) else {
             return [ValidationReason(pointer: "", keyword: "required", message: "missing required property \"Id\"")]
         }
-        if document.kind(id) != .string || document.stringLength(id) == 0 {
+        if document.kind(id) != .string || document.string(id).allSatisfy { $0 == " " || $0 == "\t" || $0 == "\n" } {
             return [ValidationReason(pointer: "/Id", keyword: "minLength", message: "must not be blank")]
         }
         return []
