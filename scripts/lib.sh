@@ -1,0 +1,39 @@
+# Shared helpers for Inlet's scripts. Source it; it defines functions only.
+
+# Installs the Debian packages listed in scripts/apt-packages.txt that are missing.
+inlet_install_system_packages() {
+    local list missing=()
+    list=$(grep -v '^\s*#' "$(dirname "${BASH_SOURCE[0]}")/apt-packages.txt" | grep -v '^\s*$')
+    for pkg in $list; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        echo "inlet: installing system packages: ${missing[*]}" >&2
+        local sudo=""
+        [ "$(id -u)" -ne 0 ] && sudo="sudo"
+        $sudo apt-get -o DPkg::Lock::Timeout=300 update -qq
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    fi
+}
+
+# Installs the Python peers in scripts/requirements-test.txt when any is missing.
+inlet_install_python_peers() {
+    local req
+    req="$(dirname "${BASH_SOURCE[0]}")/requirements-test.txt"
+    if ! python3 - "$req" <<'PY' 2>/dev/null; then
+import sys, importlib.metadata as md, re
+for line in open(sys.argv[1]):
+    line = line.split('#')[0].strip()
+    if not line: continue
+    name = re.split(r'[<>=\[ ]', line)[0]
+    md.version(name)
+PY
+        echo "inlet: installing Python test peers from $req" >&2
+        python3 -m pip install -q --disable-pip-version-check -r "$req"
+    fi
+}
+
+# A free TCP port on 127.0.0.1.
+inlet_free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs every test: installs what the tests need, starts the peer services on
+# loopback, runs `swift test`, and stops the services again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+inlet_install_system_packages
+inlet_install_python_peers
+
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+# moto_server with signature checks switched on (see Tests/README.md).
+port=$(inlet_free_port)
+python3 -m moto.server -H 127.0.0.1 -p "$port" >/tmp/inlet-moto-$port.log 2>&1 &
+pids+=($!)
+export INLET_TEST_MOTO_URL="http://127.0.0.1:$port"
+for _ in $(seq 1 100); do
+    python3 -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1], timeout=1)" \
+        "$INLET_TEST_MOTO_URL/moto-api/" >/dev/null 2>&1 && break
+    sleep 0.1
+done
+
+swift build --build-tests
+swift test --skip-build --disable-xctest "$@"
