@@ -31,6 +31,9 @@ let package = Package(
         // MARK: Codecs
         .target(name: "InletCompression", dependencies: ["InletCore", "CZlib"]),
 
+        // MARK: The function's edges
+        .target(name: "InletAPIGateway", dependencies: ["InletCore"]),
+
         // MARK: Executables
         .executableTarget(
             name: "InletCLI",
@@ -40,6 +43,9 @@ let package = Package(
             ]),
 
         // MARK: Tests
+        .testTarget(
+            name: "InletAPIGatewayTests", dependencies: ["InletAPIGateway"],
+            resources: [.copy("Fixtures")]),
         .testTarget(
             name: "InletCoreTests", dependencies: ["InletCore", "InletCompression"],
             resources: [.copy("Fixtures")]),
