@@ -34,6 +34,10 @@ let package = Package(
         // MARK: The function's edges
         .target(name: "InletAPIGateway", dependencies: ["InletCore"]),
 
+        .target(
+            name: "InletLambdaRuntime",
+            dependencies: ["InletCore", .product(name: "Logging", package: "swift-log")]),
+
         // MARK: Executables
         .executableTarget(
             name: "InletCLI",

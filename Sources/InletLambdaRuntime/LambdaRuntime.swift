@@ -1,0 +1,47 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Logging
+
+/// The custom-runtime loop: `next → handle → report`, until the task is cancelled or the
+/// Runtime API goes away. A handler error is reported and the loop goes on.
+public struct LambdaRuntime<Client: RuntimeAPIClient, Handler: LambdaHandler>: Sendable {
+    let client: Client
+    let handler: Handler
+    let logger: Logger
+
+    /// A runtime for one handler.
+    public init(client: Client, handler: Handler, logger: Logger) {
+        self.client = client
+        self.handler = handler
+        self.logger = logger
+    }
+
+    /// Runs invocations until cancelled, or until `maxInvocations` (for tests) is reached.
+    /// Returns when the Runtime API cannot be reached; the caller should exit then.
+    public func run(maxInvocations: Int? = nil) async throws {
+        var served = 0
+        while !Task.isCancelled {
+            if let maxInvocations, served >= maxInvocations { return }
+            let (context, payload) = try await client.next()
+            served += 1
+            if let traceId = context.traceId {
+                setenv(RuntimeAPI.Variable.traceId, traceId, 1)
+            } else {
+                unsetenv(RuntimeAPI.Variable.traceId)
+            }
+            var invocationLogger = logger
+            invocationLogger[metadataKey: "requestId"] = "\(context.requestId)"
+            do {
+                let response = try await handler.handle(payload, context: context, logger: invocationLogger)
+                try await client.respond(requestId: context.requestId, body: response)
+            } catch {
+                let report = LambdaErrorReport(error)
+                invocationLogger.error("invocation failed: \(report.errorType): \(report.errorMessage)")
+                try await client.reportError(requestId: context.requestId, report)
+            }
+        }
+    }
+}
