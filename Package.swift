@@ -38,6 +38,10 @@ let package = Package(
             name: "InletLambdaRuntime",
             dependencies: ["InletCore", .product(name: "Logging", package: "swift-log")]),
 
+        .target(
+            name: "InletFunction",
+            dependencies: ["InletCore", "InletCompression", "InletAPIGateway", "InletLambdaRuntime"]),
+
         // MARK: Executables
         .executableTarget(
             name: "InletCLI",
