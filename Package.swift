@@ -50,6 +50,9 @@ let package = Package(
         .testTarget(
             name: "InletCoreTests", dependencies: ["InletCore", "InletCompression"],
             resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "InletSigV4Tests", dependencies: ["InletSigV4"],
+            resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )
