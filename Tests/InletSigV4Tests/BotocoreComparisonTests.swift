@@ -88,48 +88,11 @@ import Testing
 
     /// botocore's signatures, or nil when botocore is unavailable and `INLET_SKIP_PYTHON_PEERS=1`.
     private func runBotocore(_ cases: [RandomCase]) throws -> Output? {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("botocore_sign.py")
         let input = FileManager.default.temporaryDirectory.appendingPathComponent("inlet-sigv4-\(UUID().uuidString).json")
         try JSONSerialization.data(withJSONObject: ["cases": cases.map(\.json)]).write(to: input)
         defer { try? FileManager.default.removeItem(at: input) }
-
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, input.path]
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        let skipAllowed = ProcessInfo.processInfo.environment["INLET_SKIP_PYTHON_PEERS"] == "1"
-        do {
-            try process.run()
-        } catch {
-            if skipAllowed {
-                print("botocore comparison skipped (INLET_SKIP_PYTHON_PEERS=1): cannot run python3: \(error)")
-                return nil
-            }
-            Issue.record(
-                "Cannot run python3 for the botocore comparison: \(error). Install Python 3 and botocore ('pip install botocore'), or set INLET_SKIP_PYTHON_PEERS=1 to skip this test.")
-            return nil
-        }
-        let out = stdout.fileHandleForReading.readDataToEndOfFile()
-        let err = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let message = String(decoding: err, as: UTF8.self)
-        if process.terminationStatus == 3 || process.terminationStatus == 127 {
-            if skipAllowed {
-                print("botocore comparison skipped (INLET_SKIP_PYTHON_PEERS=1): \(message)")
-                return nil
-            }
-            Issue.record(
-                "botocore is not available: \(message) Install it with 'pip install botocore' (CI does), or set INLET_SKIP_PYTHON_PEERS=1 to skip this test.")
-            return nil
-        }
-        guard process.terminationStatus == 0 else {
-            Issue.record("botocore_sign.py failed with status \(process.terminationStatus): \(message)")
-            return nil
-        }
-        return try JSONDecoder().decode(Output.self, from: out)
+        guard let data = try PythonPeer.run([input.path]) else { return nil }
+        return try JSONDecoder().decode(Output.self, from: data)
     }
 }
 

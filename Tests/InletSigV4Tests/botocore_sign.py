@@ -10,7 +10,15 @@ Input: {"cases": [{"id", "method", "url", "headers": [[name, value], ...],
 
 Output: {"botocore": version, "results": [{"id", "authorization",
 "x_amz_date", "x_amz_security_token", "x_amz_content_sha256",
-"canonical_request", "presigned_signature"}]}
+"canonical_request", "presigned_signature", "presigned_url"}]}
+
+Usage: botocore_sign.py --clients  -> JSON on stdout
+
+Makes real botocore clients (Firehose, S3 over http and https) send a few
+operations to a local endpoint, stops each request just before it would be
+sent, and prints them: {"botocore", "access_key", "secret_key", "token",
+"timestamp", "requests": [{"name", "method", "url", "headers", "body_b64"}]}.
+Bodies that are streams (S3's aws-chunked uploads) are read out.
 
 Exit status 3 (with a message on stderr) when botocore cannot be imported.
 The signing time is fixed by replacing botocore.auth.get_current_datetime.
@@ -86,11 +94,77 @@ def sign(case):
         presigner.add_auth(request)
         signature = request.url.rsplit("&X-Amz-Signature=", 1)[1]
         result["presigned_signature"] = signature
+        result["presigned_url"] = request.url
         result["presigned_canonical_request"] = presigner.captured
     return result
 
 
+class Captured(Exception):
+    """Raised from before-send to stop a request once it is signed."""
+
+
+def capture_client_requests():
+    import botocore.session
+
+    when = datetime.datetime(2026, 11, 27, 9, 41, 7)
+    botocore.auth.get_current_datetime = lambda: when
+    access_key, secret_key, token = "AKIDINLETTEST", "inlet/secret+key=", "FwoGZXIvYXdzEBYaDH//token+/="
+    session = botocore.session.get_session()
+    captured = []
+
+    def make(service, endpoint, **config):
+        client = session.create_client(
+            service, region_name="eu-west-1", endpoint_url=endpoint, aws_access_key_id=access_key,
+            aws_secret_access_key=secret_key, aws_session_token=token,
+            config=Config(retries={"max_attempts": 1}, **config))
+
+        def before_send(request, **kwargs):
+            body = request.body
+            if hasattr(body, "read"):
+                body = body.read()
+            if isinstance(body, str):
+                body = body.encode("utf-8")
+            headers = []
+            for name, value in request.headers.items():
+                headers.append([name, value.decode("utf-8") if isinstance(value, bytes) else value])
+            captured.append({"method": request.method, "url": request.url, "headers": headers,
+                             "body_b64": base64.b64encode(body or b"").decode("ascii")})
+            raise Captured()
+
+        client.meta.events.register("before-send", before_send)
+        return client
+
+    def run(name, call):
+        try:
+            call()
+        except Captured:
+            captured[-1]["name"] = name
+
+    firehose = make("firehose", "http://localhost:4566")
+    run("firehose PutRecordBatch", lambda: firehose.put_record_batch(
+        DeliveryStreamName="events", Records=[{"Data": b'{"id":1}\n'}, {"Data": "ünïcode \u2603\n".encode()}]))
+    run("firehose PutRecord", lambda: firehose.put_record(DeliveryStreamName="events", Record={"Data": b"x"}))
+    for scheme in ("http", "https"):
+        s3 = make("s3", f"{scheme}://localhost:4566", s3={"addressing_style": "path"}, signature_version="s3v4")
+        run(f"s3 PutObject {scheme}", lambda: s3.put_object(
+            Bucket="inlet-bucket", Key="events/2026/11/27/a b+c~ü.json", Body=b'{"a":1}\n' * 100))
+        run(f"s3 GetObject {scheme}", lambda: s3.get_object(Bucket="inlet-bucket", Key="dir/ሴ file.gz"))
+        run(f"s3 ListObjectsV2 {scheme}", lambda: s3.list_objects_v2(
+            Bucket="inlet-bucket", Prefix="events/2026 11/", Delimiter="/", MaxKeys=10))
+        run(f"s3 DeleteObjects {scheme}", lambda: s3.delete_objects(
+            Bucket="inlet-bucket", Delete={"Objects": [{"Key": "a"}, {"Key": "b c"}]}))
+        url = s3.generate_presigned_url(
+            "get_object", Params={"Bucket": "inlet-bucket", "Key": "dir/ሴ file.gz"}, ExpiresIn=600)
+        captured.append({"name": f"s3 presigned GetObject {scheme}", "method": "GET", "url": url,
+                         "headers": [], "body_b64": ""})
+    return {"botocore": botocore.__version__, "access_key": access_key, "secret_key": secret_key,
+            "token": token, "timestamp": when.strftime("%Y%m%dT%H%M%SZ"), "requests": captured}
+
+
 def main():
+    if sys.argv[1:] == ["--clients"]:
+        json.dump(capture_client_requests(), sys.stdout)
+        return
     if len(sys.argv) != 2:
         sys.stderr.write("usage: botocore_sign.py REQUESTS.json\n")
         sys.exit(2)
