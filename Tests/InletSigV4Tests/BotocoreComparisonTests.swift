@@ -18,6 +18,7 @@ import Testing
         var headerMatches = 0
         var presignMatches = 0
         var presignCount = 0
+        var verified = 0
         for (testCase, reference) in zip(cases, results) {
             let signer = testCase.signer
             let request = try #require(testCase.request, "case \(testCase.id): URL \(testCase.url) did not parse")
@@ -40,6 +41,7 @@ import Testing
                     \(reference.canonical_request ?? "")
                     """)
             }
+            verified += verifiesBotocoreSignatures(testCase, reference, request: request) ? 1 : 0
             if let expires = testCase.presignExpires {
                 presignCount += 1
                 var bodiless = request
@@ -62,10 +64,36 @@ import Testing
         }
         print(
             "botocore \(output.botocore): \(headerMatches)/\(cases.count) Authorization headers match, "
-                + "\(presignMatches)/\(presignCount) presigned signatures match")
+                + "\(presignMatches)/\(presignCount) presigned signatures match, "
+                + "SigV4Verifier accepts \(verified)/\(cases.count) botocore-signed requests")
         #expect(headerMatches == cases.count)
+        #expect(verified == cases.count)
         #expect(presignMatches == presignCount)
         #expect(presignCount >= 50, "the generator should produce presignable cases")
+    }
+
+    /// Whether `SigV4Verifier` accepts the request as botocore signed it (and its presigned URL).
+    private func verifiesBotocoreSignatures(
+        _ testCase: RandomCase, _ reference: Output.Result, request: SigV4Request
+    ) -> Bool {
+        let verifier = SigV4Verifier(credentials: [testCase.credentials])
+        var incoming = request
+        incoming.headers.append(("X-Amz-Date", reference.x_amz_date ?? ""))
+        if let token = reference.x_amz_security_token { incoming.headers.append(("X-Amz-Security-Token", token)) }
+        if let hash = reference.x_amz_content_sha256 { incoming.headers.append(("X-Amz-Content-SHA256", hash)) }
+        incoming.headers.append(("Authorization", reference.authorization))
+        if testCase.unsignedPayload { incoming.payload = .bytes(testCase.body) }
+        do {
+            _ = try verifier.verify(incoming, now: testCase.date)
+            if let url = reference.presigned_url {
+                let presigned = SigV4Request(method: testCase.method, url: url, headers: testCase.headers)!
+                _ = try verifier.verify(presigned, now: testCase.date)
+            }
+            return true
+        } catch {
+            Issue.record("case \(testCase.id): SigV4Verifier rejects botocore's signature: \(error)\n\(error.canonicalRequest ?? "")")
+            return false
+        }
     }
 
     // MARK: Running botocore
@@ -81,6 +109,7 @@ import Testing
             var canonical_request: String?
             var presigned_signature: String?
             var presigned_canonical_request: String?
+            var presigned_url: String?
         }
         var botocore: String
         var results: [Result]
