@@ -28,6 +28,11 @@ final class DigestContext {
         precondition(ok, "InletSigV4: libcrypto HMAC-SHA256 failed")
     }
 
+    /// HMAC-SHA256 of the UTF-8 bytes of `data` under `key`, written into `out` (32 bytes).
+    func hmac(key: UnsafeRawBufferPointer, data: String, into out: UnsafeMutablePointer<UInt8>) {
+        withContiguousBytes(data.utf8) { hmac(key: key, data: $0, into: out) }
+    }
+
     /// HMAC-SHA256 of `data` under `key`, as a new 32-byte array.
     func hmac(key: [UInt8], data: some Collection<UInt8>) -> [UInt8] {
         key.withUnsafeBytes { keyBytes in

@@ -17,37 +17,44 @@ public struct SigV4Authorization: Sendable, Hashable {
     /// SignedHeaders=host;x-amz-date, Signature=<64 hex>`. Components may come in any
     /// order, separated by commas with optional spaces.
     public init(header: String) throws(SigV4VerificationError) {
-        let trimmed = header.drop(while: { $0 == " " || $0 == "\t" })
-        let algorithmEnd = trimmed.firstIndex(where: { $0 == " " || $0 == "\t" }) ?? trimmed.endIndex
+        let bytes = header.utf8
+        let trimmed = bytes.drop(while: Self.isBlank)
+        let algorithmEnd = trimmed.firstIndex(where: Self.isBlank) ?? trimmed.endIndex
         let algorithm = trimmed[..<algorithmEnd]
-        guard algorithm == SigV4Canonical.algorithm else {
+        guard algorithm.elementsEqual(SigV4Canonical.algorithm.utf8) else {
             throw SigV4VerificationError(
                 .unsupportedAlgorithm,
-                "The Authorization header uses '\(algorithm.prefix(40))'; only AWS4-HMAC-SHA256 (SigV4) is supported. "
-                    + "Configure the client for signature version 4 (SigV2 and SigV4a are not accepted).")
+                "The Authorization header uses '\(Self.text(algorithm.prefix(40)))'; only AWS4-HMAC-SHA256 (SigV4) is "
+                    + "supported. Configure the client for signature version 4 (SigV2 and SigV4a are not accepted).")
         }
-        var credential: Substring?
-        var signedHeaders: Substring?
-        var signature: Substring?
-        for component in trimmed[algorithmEnd...].split(separator: ",") {
-            let part = component.trimmingASCIISpaces()
-            if part.isEmpty { continue }
-            guard let equals = part.firstIndex(of: "=") else {
-                throw Self.malformed("component '\(part.prefix(40))' has no '='")
+        var credential: Substring.UTF8View?
+        var signedHeaders: Substring.UTF8View?
+        var signature: Substring.UTF8View?
+        for component in trimmed[algorithmEnd...].split(separator: UInt8(ascii: ",")) {
+            let start = component.firstIndex(where: { !Self.isBlank($0) }) ?? component.endIndex
+            let end = component.lastIndex(where: { !Self.isBlank($0) }).map { component.index(after: $0) } ?? start
+            if start >= end { continue }
+            let part = component[start..<end]
+            guard let equals = part.firstIndex(of: UInt8(ascii: "=")) else {
+                throw Self.malformed("component '\(Self.text(part.prefix(40)))' has no '='")
             }
             let key = part[..<equals]
             let value = part[part.index(after: equals)...]
-            switch key {
-            case "Credential" where credential == nil: credential = value
-            case "SignedHeaders" where signedHeaders == nil: signedHeaders = value
-            case "Signature" where signature == nil: signature = value
-            default: throw Self.malformed("unexpected or repeated component '\(key.prefix(40))'")
+            if key.elementsEqual("Credential".utf8) && credential == nil {
+                credential = value
+            } else if key.elementsEqual("SignedHeaders".utf8) && signedHeaders == nil {
+                signedHeaders = value
+            } else if key.elementsEqual("Signature".utf8) && signature == nil {
+                signature = value
+            } else {
+                throw Self.malformed("unexpected or repeated component '\(Self.text(key.prefix(40)))'")
             }
         }
         guard let credential else { throw Self.malformed("Credential= is missing") }
         guard let signedHeaders else { throw Self.malformed("SignedHeaders= is missing") }
         guard let signature else { throw Self.malformed("Signature= is missing") }
-        try self.init(credential: credential, signedHeaders: signedHeaders, signature: signature)
+        try self.init(
+            credential: Substring(credential), signedHeaders: Substring(signedHeaders), signature: Substring(signature))
     }
 
     /// Parses the three values as they appear in a header or in presigned query items
@@ -55,44 +62,40 @@ public struct SigV4Authorization: Sendable, Hashable {
     public init(
         credential: some StringProtocol, signedHeaders: some StringProtocol, signature: some StringProtocol
     ) throws(SigV4VerificationError) {
-        let scope = credential.split(separator: "/", omittingEmptySubsequences: false)
-        guard scope.count == 5, scope.allSatisfy({ !$0.isEmpty }), scope[4] == SigV4Canonical.scopeTerminator else {
+        let scope = credential.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+        guard scope.count == 5, scope.allSatisfy({ !$0.isEmpty }),
+            scope[4].elementsEqual(SigV4Canonical.scopeTerminator.utf8)
+        else {
             throw Self.malformed(
                 "Credential must be 'ACCESS_KEY_ID/yyyyMMdd/region/service/aws4_request', got '\(credential.prefix(120))'")
         }
-        guard scope[1].utf8.count == 8, scope[1].utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
-        else {
-            throw Self.malformed("the credential scope date '\(scope[1].prefix(20))' is not yyyyMMdd")
+        guard scope[1].count == 8, scope[1].allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
+            throw Self.malformed("the credential scope date '\(Self.text(scope[1].prefix(20)))' is not yyyyMMdd")
         }
-        let names = signedHeaders.split(separator: ";", omittingEmptySubsequences: false)
-        guard !names.isEmpty, names.allSatisfy({ !$0.isEmpty && SigV4Canonical.lowercasedASCII(String($0)) == $0 })
+        let names = signedHeaders.utf8.split(separator: UInt8(ascii: ";"), omittingEmptySubsequences: false)
+        guard !names.isEmpty, names.allSatisfy({ !$0.isEmpty && !$0.contains(where: SigV4Canonical.isUppercaseASCII) })
         else {
             throw Self.malformed("SignedHeaders must be lowercase names separated by ';', got '\(signedHeaders.prefix(200))'")
         }
         guard signature.utf8.count == 64, signature.utf8.allSatisfy({ PercentEncoding.hexValue($0) != nil }) else {
             throw Self.malformed("Signature must be 64 hex digits")
         }
-        accessKeyId = String(scope[0])
-        dateStamp = String(scope[1])
-        region = String(scope[2])
-        service = String(scope[3])
-        self.signedHeaders = names.map { String($0) }
+        accessKeyId = Self.text(scope[0])
+        dateStamp = Self.text(scope[1])
+        region = Self.text(scope[2])
+        service = Self.text(scope[3])
+        self.signedHeaders = names.map { Self.text($0) }
         self.signature = SigV4Canonical.lowercasedASCII(String(signature))
     }
+
+    private static func isBlank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
+
+    private static func text(_ bytes: some Collection<UInt8>) -> String { String(decoding: bytes, as: UTF8.self) }
 
     private static func malformed(_ detail: String) -> SigV4VerificationError {
         SigV4VerificationError(
             .malformedAuthorization,
             "Malformed SigV4 authorization: \(detail). Expected 'AWS4-HMAC-SHA256 Credential=AKID/yyyyMMdd/region/"
                 + "service/aws4_request, SignedHeaders=host;x-amz-date, Signature=<64 hex digits>'.")
-    }
-}
-
-extension Substring {
-    /// Without leading and trailing spaces and tabs.
-    func trimmingASCIISpaces() -> Substring {
-        let start = firstIndex(where: { $0 != " " && $0 != "\t" }) ?? endIndex
-        let end = lastIndex(where: { $0 != " " && $0 != "\t" }).map { index(after: $0) } ?? start
-        return self[start..<Swift.max(start, end)]
     }
 }

@@ -140,17 +140,35 @@ enum SigV4Canonical {
     /// suite's get-header-value-trim and get-header-value-multiline cases and
     /// botocore (`' '.join(value.split())`) do, including inside quotes.
     static func appendTrimmedValue(_ value: String, to out: inout [UInt8]) {
+        let done: Void? = value.utf8.withContiguousStorageIfAvailable { appendTrimmed($0, to: &out) }
+        if done == nil { Array(value.utf8).withUnsafeBufferPointer { appendTrimmed($0, to: &out) } }
+    }
+
+    private static func appendTrimmed(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        var start = 0
+        var end = bytes.count
+        while start < end && isWhitespace(bytes[start]) { start += 1 }
+        while end > start && isWhitespace(bytes[end - 1]) { end -= 1 }
+        // Most values have nothing to collapse: copy them in one go.
+        var index = start
+        while index < end {
+            let byte = bytes[index]
+            // bytes[end - 1] is not whitespace, so index + 1 < end here.
+            if isWhitespace(byte) && (byte != 0x20 || isWhitespace(bytes[index + 1])) { break }
+            index += 1
+        }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
         var pendingSpace = false
-        var wroteAny = false
-        for byte in value.utf8 {
+        while index < end {
+            let byte = bytes[index]
             if isWhitespace(byte) {
-                pendingSpace = wroteAny
+                pendingSpace = true
             } else {
-                if pendingSpace { out.append(UInt8(ascii: " ")) }
+                if pendingSpace { out.append(0x20) }
                 pendingSpace = false
-                wroteAny = true
                 out.append(byte)
             }
+            index += 1
         }
     }
 
@@ -162,17 +180,57 @@ enum SigV4Canonical {
 
     /// `name` with ASCII letters lowercased; returns `name` itself when already lowercase.
     static func lowercasedASCII(_ name: String) -> String {
-        if !name.utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) { return name }
-        return String(
-            decoding: name.utf8.map { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") ? $0 + 32 : $0 },
-            as: UTF8.self)
+        if !name.utf8.contains(where: isUppercaseASCII) { return name }
+        let count = name.utf8.count
+        return String(unsafeUninitializedCapacity: count) { buffer in
+            var index = 0
+            for byte in name.utf8 {
+                buffer[index] = isUppercaseASCII(byte) ? byte | 0x20 : byte
+                index += 1
+            }
+            return count
+        }
+    }
+
+    /// Whether `name` equals `lowercaseName` ignoring ASCII case (`lowercaseName` must be lowercase).
+    static func equalsIgnoringASCIICase(_ name: String, _ lowercaseName: String) -> Bool {
+        guard name.utf8.count == lowercaseName.utf8.count else { return false }
+        return name.utf8.elementsEqual(lowercaseName.utf8) { (isUppercaseASCII($0) ? $0 | 0x20 : $0) == $1 }
+    }
+
+    @inline(__always)
+    static func isUppercaseASCII(_ byte: UInt8) -> Bool {
+        byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z")
+    }
+
+    /// Whether `lhs` sorts before `rhs` by UTF-8 bytes.
+    static func precedesBytewise(_ lhs: String, _ rhs: String) -> Bool {
+        let result: Bool? = lhs.utf8.withContiguousStorageIfAvailable { left in
+            rhs.utf8.withContiguousStorageIfAvailable { right in
+                let common = Swift.min(left.count, right.count)
+                if common > 0, let l = left.baseAddress, let r = right.baseAddress {
+                    let order = memcmpBytes(l, r, common)
+                    if order != 0 { return order < 0 }
+                }
+                return left.count < right.count
+            }
+        } ?? nil
+        return result ?? lhs.utf8.lexicographicallyPrecedes(rhs.utf8)
+    }
+
+    @inline(__always)
+    private static func memcmpBytes(_ lhs: UnsafePointer<UInt8>, _ rhs: UnsafePointer<UInt8>, _ count: Int) -> Int {
+        for index in 0..<count where lhs[index] != rhs[index] {
+            return Int(lhs[index]) - Int(rhs[index])
+        }
+        return 0
     }
 
     /// Sorts header entries by name (bytewise), keeping request order within a name.
     static func sortHeaders(_ headers: inout [HeaderEntry]) {
         headers.sort { lhs, rhs in
             if lhs.name == rhs.name { return lhs.order < rhs.order }
-            return lhs.name.utf8.lexicographicallyPrecedes(rhs.name.utf8)
+            return precedesBytewise(lhs.name, rhs.name)
         }
     }
 
@@ -180,7 +238,14 @@ enum SigV4Canonical {
 
     /// `dateStamp/region/service/aws4_request`.
     static func credentialScope(dateStamp: String, region: String, service: String) -> String {
-        dateStamp + "/" + region + "/" + service + "/" + scopeTerminator
+        var out = [UInt8]()
+        out.reserveCapacity(dateStamp.utf8.count + region.utf8.count + service.utf8.count + 15)
+        for part in [dateStamp, region, service] {
+            out.append(contentsOf: part.utf8)
+            out.append(slash)
+        }
+        out.append(contentsOf: scopeTerminator.utf8)
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// `AWS4-HMAC-SHA256\n<amz date>\n<scope>\n<hex SHA-256 of the canonical request>`.
@@ -206,33 +271,57 @@ enum SigV4Canonical {
     static func signingKey(
         secretAccessKey: String, dateStamp: String, region: String, service: String, context: DigestContext
     ) -> [UInt8] {
-        var key = Array("AWS4".utf8)
-        key.append(contentsOf: secretAccessKey.utf8)
-        for part in [dateStamp, region, service, scopeTerminator] {
-            key = context.hmac(key: key, data: part.utf8)
+        var secret = [UInt8]()
+        secret.reserveCapacity(4 + secretAccessKey.utf8.count)
+        secret.append(contentsOf: "AWS4".utf8)
+        secret.append(contentsOf: secretAccessKey.utf8)
+        return [UInt8](unsafeUninitializedCapacity: 32) { key, count in
+            let out = key.baseAddress!
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { scratch in
+                let temp = UnsafeRawBufferPointer(scratch)
+                let keyBytes = UnsafeRawBufferPointer(start: out, count: 32)
+                secret.withUnsafeBytes { context.hmac(key: $0, data: dateStamp, into: out) }
+                context.hmac(key: keyBytes, data: region, into: scratch.baseAddress!)
+                context.hmac(key: temp, data: service, into: out)
+                context.hmac(key: keyBytes, data: scopeTerminator, into: scratch.baseAddress!)
+                UnsafeMutableRawBufferPointer(start: out, count: 32).copyMemory(from: temp)
+            }
+            count = 32
         }
-        return key
     }
 
     /// The hex HMAC-SHA256 of the string to sign under the signing key.
     static func signature(stringToSign: [UInt8], signingKey: [UInt8], context: DigestContext) -> String {
-        var out = [UInt8]()
-        out.reserveCapacity(64)
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { digest in
             signingKey.withUnsafeBytes { key in
                 stringToSign.withUnsafeBytes { data in
                     context.hmac(key: key, data: data, into: digest.baseAddress!)
                 }
             }
-            ByteEncoding.appendHex(digest.baseAddress!, count: 32, to: &out)
+            return String(unsafeUninitializedCapacity: 64) { out in
+                for index in 0..<32 {
+                    out[2 * index] = ByteEncoding.hexDigits[Int(digest[index] >> 4)]
+                    out[2 * index + 1] = ByteEncoding.hexDigits[Int(digest[index] & 0x0f)]
+                }
+                return 64
+            }
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// `AWS4-HMAC-SHA256 Credential=AKID/scope, SignedHeaders=a;b, Signature=hex`.
     static func authorization(accessKeyId: String, scope: String, signedHeaders: String, signature: String) -> String {
-        algorithm + " Credential=" + accessKeyId + "/" + scope + ", SignedHeaders=" + signedHeaders + ", Signature="
-            + signature
+        var out = [UInt8]()
+        out.reserveCapacity(64 + accessKeyId.utf8.count + scope.utf8.count + signedHeaders.utf8.count + 64)
+        out.append(contentsOf: algorithm.utf8)
+        out.append(contentsOf: " Credential=".utf8)
+        out.append(contentsOf: accessKeyId.utf8)
+        out.append(slash)
+        out.append(contentsOf: scope.utf8)
+        out.append(contentsOf: ", SignedHeaders=".utf8)
+        out.append(contentsOf: signedHeaders.utf8)
+        out.append(contentsOf: ", Signature=".utf8)
+        out.append(contentsOf: signature.utf8)
+        return String(decoding: out, as: UTF8.self)
     }
 
     static let newline = UInt8(ascii: "\n")

@@ -83,6 +83,7 @@ public struct SigV4Signer: Sendable, CustomStringConvertible {
     {
         let context = DigestContext()
         let amzDate = date.amzDate
+        let dateStamp = String(amzDate.prefix(8))
         let payloadHash = request.payload.hashValueForSigning
         let sendsContentHash = options.addContentSHA256Header || request.payload == .unsigned
         var headers = signableHeaders(of: request)
@@ -97,10 +98,10 @@ public struct SigV4Signer: Sendable, CustomStringConvertible {
         let (canonical, signedHeaders) = SigV4Canonical.canonicalRequest(
             method: request.method, path: request.path, query: request.query, headers: headers,
             payloadHash: payloadHash, options: options)
-        let scope = credentialScope(date)
+        let scope = SigV4Canonical.credentialScope(dateStamp: dateStamp, region: region, service: service)
         let stringToSign = SigV4Canonical.stringToSign(
             canonicalRequest: canonical, amzDate: amzDate, scope: scope, context: context)
-        let signature = signature(stringToSign: stringToSign, date: date, context: context)
+        let signature = signature(stringToSign: stringToSign, dateStamp: dateStamp, context: context)
         let result = SigV4SignedHeaders(
             authorization: SigV4Canonical.authorization(
                 accessKeyId: credentials.accessKeyId, scope: scope, signedHeaders: signedHeaders, signature: signature),
@@ -116,7 +117,8 @@ public struct SigV4Signer: Sendable, CustomStringConvertible {
         precondition((1...604_800).contains(expires), "SigV4 presigned URLs expire after 1 to 604800 seconds")
         let context = DigestContext()
         let amzDate = date.amzDate
-        let scope = credentialScope(date)
+        let dateStamp = String(amzDate.prefix(8))
+        let scope = SigV4Canonical.credentialScope(dateStamp: dateStamp, region: region, service: service)
         let payloadHash = options.unsignedPayloadWhenPresigning
             ? SigV4Payload.unsignedPayloadLiteral : request.payload.hashValueForSigning
         var headers = signableHeaders(of: request)
@@ -138,7 +140,7 @@ public struct SigV4Signer: Sendable, CustomStringConvertible {
             payloadHash: payloadHash, options: options)
         let stringToSign = SigV4Canonical.stringToSign(
             canonicalRequest: canonical, amzDate: amzDate, scope: scope, context: context)
-        let signature = signature(stringToSign: stringToSign, date: date, context: context)
+        let signature = signature(stringToSign: stringToSign, dateStamp: dateStamp, context: context)
         if let token = credentials.sessionToken, !options.signSessionToken {
             items.append(("X-Amz-Security-Token", token))
         }
@@ -158,9 +160,9 @@ public struct SigV4Signer: Sendable, CustomStringConvertible {
         SigV4Canonical.credentialScope(dateStamp: date.dateStamp, region: region, service: service)
     }
 
-    private func signature(stringToSign: [UInt8], date: SigV4Date, context: DigestContext) -> String {
+    private func signature(stringToSign: [UInt8], dateStamp: String, context: DigestContext) -> String {
         let key = SigV4Canonical.signingKey(
-            secretAccessKey: credentials.secretAccessKey, dateStamp: date.dateStamp, region: region,
+            secretAccessKey: credentials.secretAccessKey, dateStamp: dateStamp, region: region,
             service: service, context: context)
         return SigV4Canonical.signature(stringToSign: stringToSign, signingKey: key, context: context)
     }
@@ -172,17 +174,22 @@ public struct SigV4Signer: Sendable, CustomStringConvertible {
         entries.append(.init(name: "host", value: request.host, order: 0))
         for header in request.headers {
             let name = SigV4Canonical.lowercasedASCII(header.name)
-            if Self.unsignedHeaderNames.contains(name) { continue }
+            if Self.isUnsignedHeader(name) { continue }
             entries.append(.init(name: name, value: header.value, order: entries.count))
         }
         return entries
     }
 
     /// Headers never signed: hop-by-hop and proxy-altered ones (botocore's list), and
-    /// the ones the signer sets itself.
-    static let unsignedHeaderNames: Set<String> = [
-        "connection", "expect", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
-        "transfer-encoding", "upgrade", "user-agent", "x-amzn-trace-id",
-        "host", "authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256",
-    ]
+    /// the ones the signer sets itself. `name` is lowercase.
+    static func isUnsignedHeader(_ name: String) -> Bool {
+        switch name {
+        case "connection", "expect", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
+            "transfer-encoding", "upgrade", "user-agent", "x-amzn-trace-id",
+            "host", "authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256":
+            return true
+        default:
+            return false
+        }
+    }
 }

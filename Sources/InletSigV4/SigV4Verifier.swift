@@ -291,8 +291,8 @@ public struct SigV4Verifier: Sendable {
     /// The values of every header named `name` (lowercase), in request order.
     private func values(of name: String, in request: SigV4Request) -> [String] {
         var found: [String] = []
-        for header in request.headers where header.name.utf8.count == name.utf8.count {
-            if SigV4Canonical.lowercasedASCII(header.name) == name { found.append(header.value) }
+        for header in request.headers where SigV4Canonical.equalsIgnoringASCIICase(header.name, name) {
+            found.append(header.value)
         }
         return found
     }

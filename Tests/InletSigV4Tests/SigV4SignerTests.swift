@@ -135,6 +135,28 @@ import Testing
         #expect(signer.sign(noisy, date: Self.date) == signer.sign(plain, date: Self.date))
     }
 
+    @Test func trimsHeaderValuesLikeBotocore() {
+        let cases = ["": "", "   ": "", "a": "a", " a ": "a", "a b": "a b", "a  b": "a b", "a\tb": "a b", "a \t\r\n b": "a b",
+            "\"a   b\"": "\"a b\"", "value1\n  value2\n     value3": "value1 value2 value3", "ሴ  ሴ": "ሴ ሴ"]
+        for (input, expected) in cases {
+            var out = [UInt8]()
+            SigV4Canonical.appendTrimmedValue(input, to: &out)
+            #expect(String(decoding: out, as: UTF8.self) == expected, "\(input.debugDescription)")
+        }
+    }
+
+    @Test func sortsHeaderNamesBytewise() {
+        var entries = ["x-b", "x-a", "host", "x-ü", "x-z", "x-a", "content-type"].enumerated().map {
+            SigV4Canonical.HeaderEntry(name: $0.element, value: "\($0.offset)", order: $0.offset)
+        }
+        SigV4Canonical.sortHeaders(&entries)
+        #expect(entries.map(\.name) == ["content-type", "host", "x-a", "x-a", "x-b", "x-z", "x-ü"])
+        #expect(entries.filter { $0.name == "x-a" }.map(\.value) == ["1", "5"])
+        #expect(SigV4Canonical.lowercasedASCII("X-Amz-Ü") == "x-amz-Ü")
+        #expect(SigV4Canonical.equalsIgnoringASCIICase("Content-TYPE", "content-type"))
+        #expect(!SigV4Canonical.equalsIgnoringASCIICase("Content-Typ", "content-type"))
+    }
+
     @Test func optionsFollowTheService() {
         #expect(SigV4Options.forService("s3") == .s3)
         #expect(SigV4Options.forService("firehose") == .standard)
