@@ -35,7 +35,7 @@ try:
     from botocore.config import Config
     from botocore.credentials import Credentials
 except ImportError as error:  # pragma: no cover - reported to the Swift test
-    sys.stderr.write(f"botocore is not importable ({error}); install it with 'pip install botocore'\n")
+    sys.stderr.write(f"botocore is not importable: {error}\n")
     sys.exit(3)
 
 
