@@ -155,11 +155,6 @@ public struct SigV4Signer: Sendable, CustomStringConvertible {
             context: DigestContext())
     }
 
-    /// `yyyyMMdd/region/service/aws4_request`.
-    func credentialScope(_ date: SigV4Date) -> String {
-        SigV4Canonical.credentialScope(dateStamp: date.dateStamp, region: region, service: service)
-    }
-
     private func signature(stringToSign: [UInt8], dateStamp: String, context: DigestContext) -> String {
         let key = SigV4Canonical.signingKey(
             secretAccessKey: credentials.secretAccessKey, dateStamp: dateStamp, region: region,
