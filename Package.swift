@@ -14,6 +14,7 @@ let package = Package(
     products: [
         .executable(name: "inlet", targets: ["InletCLI"]),
         .library(name: "InletCore", targets: ["InletCore"]),
+        .library(name: "InletSigV4", targets: ["InletSigV4"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -27,9 +28,15 @@ let package = Package(
         .systemLibrary(
             name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(
+            name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]),
 
         // MARK: Codecs
         .target(name: "InletCompression", dependencies: ["InletCore", "CZlib"]),
+
+        // MARK: AWS signing
+        .target(name: "InletSigV4", dependencies: ["COpenSSL"]),
 
         // MARK: The function's edges
         .target(name: "InletAPIGateway", dependencies: ["InletCore"]),
@@ -56,6 +63,10 @@ let package = Package(
             resources: [.copy("Fixtures")]),
         .testTarget(
             name: "InletCoreTests", dependencies: ["InletCore", "InletCompression"],
+            resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "InletSigV4Tests", dependencies: ["InletSigV4"],
+            exclude: ["botocore_sign.py"],
             resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
