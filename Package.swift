@@ -27,9 +27,15 @@ let package = Package(
         .systemLibrary(
             name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(
+            name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]),
 
         // MARK: Codecs
         .target(name: "InletCompression", dependencies: ["InletCore", "CZlib"]),
+
+        // MARK: Transport
+        .target(name: "InletHTTP", dependencies: ["CCurl"]),
 
         // MARK: Executables
         .executableTarget(
@@ -43,6 +49,9 @@ let package = Package(
         .testTarget(
             name: "InletCoreTests", dependencies: ["InletCore", "InletCompression"],
             resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "InletHTTPTests", dependencies: ["InletHTTP"],
+            exclude: ["Support"]),
     ],
     swiftLanguageModes: [.v6]
 )
