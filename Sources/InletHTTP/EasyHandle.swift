@@ -336,7 +336,9 @@ func milliseconds(_ duration: Duration) -> Int {
 /// carry credentials such as a presigned URL's signature).
 func authority(of url: String) -> String {
     var rest = url[...]
-    if let scheme = rest.firstRange(of: "://") { rest = rest[scheme.upperBound...] }
+    if let colon = rest.firstIndex(of: ":"), rest[colon...].hasPrefix("://") {
+        rest = rest[rest.index(colon, offsetBy: 3)...]
+    }
     if let end = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) { rest = rest[..<end] }
     if let at = rest.lastIndex(of: "@") { rest = rest[rest.index(after: at)...] }
     return rest.isEmpty ? "(no host)" : String(rest)

@@ -298,11 +298,12 @@ private func transportError(
         let server = try TestServer.start()
         defer { server.stop() }
         let transport = CurlTransport()
+        let bodies = (0..<64).map { pattern(1000 + $0 * 997, seed: UInt32($0 + 1)) }
         let start = ContinuousClock.now
         let results = try await withThrowingTaskGroup(of: (Int, HTTPResponse).self) { group in
             for index in 0..<64 {
                 group.addTask {
-                    let body = pattern(1000 + index * 997, seed: UInt32(index + 1))
+                    let body = bodies[index]
                     let response = try await transport.send(
                         HTTPRequest(method: .post, url: server.url("/echo-raw?i=\(index)"), body: body),
                         timeout: .seconds(30))
@@ -316,7 +317,7 @@ private func transportError(
         let elapsed = milliseconds(since: start)
         #expect(results.count == 64)
         for (index, response) in results {
-            #expect(response.body == pattern(1000 + index * 997, seed: UInt32(index + 1)), "request \(index)")
+            #expect(response.body == bodies[index], "request \(index)")
         }
         let connections = Set(results.values.compactMap { $0.headers["x-connection-id"] })
         #expect(connections.count <= transport.configuration.maximumConcurrentRequests)
@@ -328,6 +329,46 @@ private func transportError(
         #expect(before["connections"] as? Int == after["connections"] as? Int)
         print("64 concurrent requests: \(elapsed) ms, \(connections.count) connections, "
             + "\(transport.workerThreadCount) threads")
+    }
+
+    @Test func manySmallRequestsFromManyTasks() async throws {
+        let server = try TestServer.start()
+        defer { server.stop() }
+        let transport = CurlTransport(configuration: .init(maximumConcurrentRequests: 8))
+        let start = ContinuousClock.now
+        let correct = try await withThrowingTaskGroup(of: Int.self) { group in
+            for task in 0..<32 {
+                group.addTask {
+                    var correct = 0
+                    for index in 0..<16 {
+                        let text = "\(task)-\(index)"
+                        let response = try await transport.send(
+                            HTTPRequest(method: .post, url: server.url("/echo-raw"), body: Array(text.utf8)))
+                        if response.bodyText == text { correct += 1 }
+                    }
+                    return correct
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        let elapsed = milliseconds(since: start)
+        #expect(correct == 512)
+        let stats = try json(try await transport.send(HTTPRequest(url: server.url("/stats"))).body)
+        let connections = try #require(stats["connections"] as? Int)
+        #expect(connections <= 8)
+        print("512 requests from 32 tasks, 8 at a time: \(elapsed) ms, \(connections) connections")
+    }
+
+    @Test func aConnectionTheServerDroppedIsReplaced() async throws {
+        let server = try TestServer.start()
+        defer { server.stop() }
+        let transport = CurlTransport()
+        let first = try await transport.send(HTTPRequest(url: server.url("/then-close")))
+        #expect(first.bodyText == "bye")
+        try await Task.sleep(for: .milliseconds(200))
+        let second = try await transport.send(HTTPRequest(method: .post, url: server.url("/echo"), body: [1, 2]))
+        #expect(try json(second.body)["body_length"] as? Int == 2)
+        #expect(first.headers["x-connection-id"] != second.headers["x-connection-id"])
     }
 
     @Test func concurrencyBeyondTheLimitQueues() async throws {
@@ -447,6 +488,26 @@ private func transportError(
         }
         #expect(asyncOK == 40)
         #expect(await blocking.value == 20)
+    }
+}
+
+@Suite struct WorkerPoolTests {
+    @Test func threadsStartLazilyAndExitOnShutdown() async throws {
+        let pool = WorkerPool(maximumThreads: 3)
+        #expect(pool.threadCount == 0)
+        let done = LockedState(0)
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            for _ in 0..<10 {
+                pool.submit {
+                    usleep(20_000)
+                    if done.withLock({ $0 += 1; return $0 }) == 10 { continuation.resume() }
+                }
+            }
+        }
+        #expect(pool.threadCount == 3)
+        pool.shutdown()
+        for _ in 0..<200 where pool.threadCount > 0 { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(pool.threadCount == 0)
     }
 }
 

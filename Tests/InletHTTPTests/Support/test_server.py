@@ -23,6 +23,7 @@ Routes (any method unless noted):
   /truncate-chunked  one chunk, then closes without the last chunk
   /reset             reads the request, then closes with RST (SO_LINGER 0)
   /close-silently    reads the request, then closes without replying
+  /then-close        200 with keep-alive, then closes the idle connection 50 ms later
   /stats             JSON: connections (accepted so far), requests
 """
 import json
@@ -148,6 +149,13 @@ class Handler(BaseHTTPRequestHandler):
         elif route == "reset":
             self.close_now(reset=True)
         elif route == "close-silently":
+            self.close_now(reset=False)
+        elif route == "then-close":
+            # A keep-alive response, then the server drops the idle connection, as a
+            # load balancer or a thawed Lambda sandbox would.
+            self.reply(200, b"bye")
+            self.wfile.flush()
+            time.sleep(0.05)
             self.close_now(reset=False)
         elif route == "stats":
             with lock:
