@@ -1,12 +1,14 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-// Modules depend one way, bottom to top:
-//   InletCore (pure: JSON, contract, body framing, enrichment; no I/O, no C)
-//   CZlib → InletCompression (gzip inflate with a size limit, deflate)
-//   COpenSSL → InletSigV4 (pure signer; libcrypto for HMAC/SHA-256)
-//   CCurl → InletHTTP (libcurl transport)
-//   InletAWS (configuration, Firehose and S3 clients)
+// Modules depend one way, bottom to top, in the order an event flows:
+//   InletCore           pure: JSON, contract, body framing, enrichment, envelopes (no I/O, no C)
+//   InletCompression    CZlib: gzip inflate with a size limit, deflate; request-body decoding
+//   InletSigV4          COpenSSL: the SigV4 signer and verifier (pure; the date is a parameter)
+//   InletHTTP           CCurl: the libcurl transport
+//   InletAPIGateway     API Gateway proxy events and responses
+//   InletLambdaRuntime  the Runtime API loop
+//   InletFunction       the ingest handler
 //   executables: inlet (CLI)
 let package = Package(
     name: "Inlet",
@@ -15,6 +17,7 @@ let package = Package(
         .executable(name: "inlet", targets: ["InletCLI"]),
         .library(name: "InletCore", targets: ["InletCore"]),
         .library(name: "InletSigV4", targets: ["InletSigV4"]),
+        .library(name: "InletHTTP", targets: ["InletHTTP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -31,20 +34,22 @@ let package = Package(
         .systemLibrary(
             name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(
+            name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]),
 
         // MARK: Codecs
         .target(name: "InletCompression", dependencies: ["InletCore", "CZlib"]),
 
-        // MARK: AWS signing
+        // MARK: AWS access
         .target(name: "InletSigV4", dependencies: ["COpenSSL"]),
+        .target(name: "InletHTTP", dependencies: ["InletCore", "CCurl"]),
 
-        // MARK: The function's edges
+        // MARK: The function
         .target(name: "InletAPIGateway", dependencies: ["InletCore"]),
-
         .target(
             name: "InletLambdaRuntime",
-            dependencies: ["InletCore", .product(name: "Logging", package: "swift-log")]),
-
+            dependencies: ["InletCore", "InletHTTP", .product(name: "Logging", package: "swift-log")]),
         .target(
             name: "InletFunction",
             dependencies: ["InletCore", "InletCompression", "InletAPIGateway", "InletLambdaRuntime"]),
@@ -59,14 +64,17 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(
-            name: "InletAPIGatewayTests", dependencies: ["InletAPIGateway"],
-            resources: [.copy("Fixtures")]),
-        .testTarget(
             name: "InletCoreTests", dependencies: ["InletCore", "InletCompression"],
             resources: [.copy("Fixtures")]),
         .testTarget(
             name: "InletSigV4Tests", dependencies: ["InletSigV4"],
             exclude: ["botocore_sign.py"],
+            resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "InletHTTPTests", dependencies: ["InletHTTP"],
+            exclude: ["Support"]),
+        .testTarget(
+            name: "InletAPIGatewayTests", dependencies: ["InletAPIGateway"],
             resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]

@@ -70,7 +70,7 @@ public struct APIGatewayRequest: Sendable, Equatable {
                 for (key, value) in doc.members(multi) where doc.kind(value) == .array {
                     let name = doc.string(key)
                     let values = doc.elements(value).filter { doc.kind($0) == .string }.map { doc.string($0) }
-                    if !values.isEmpty { h.replace(name, values.joined(separator: ",")) }
+                    if !values.isEmpty { h[name] = values.joined(separator: ",") }
                 }
             }
             headers = h
@@ -147,7 +147,7 @@ private struct Reader {
         var headers = HTTPHeaders()
         guard let v = self.object(object, name) else { return headers }
         for (key, value) in doc.members(v) where doc.kind(value) == .string {
-            headers.add(doc.string(key), doc.string(value))
+            headers.add(name: doc.string(key), value: doc.string(value))
         }
         return headers
     }

@@ -28,7 +28,7 @@ public struct APIGatewayResponse: Sendable, Equatable {
     /// A JSON response with `Content-Type: application/json`.
     public static func json(_ statusCode: Int, _ body: [UInt8], headers extra: [(String, String)] = []) -> APIGatewayResponse {
         var headers = HTTPHeaders([("content-type", "application/json")])
-        for (name, value) in extra { headers.add(name, value) }
+        for (name, value) in extra { headers.add(name: name, value: value) }
         return APIGatewayResponse(statusCode: statusCode, headers: headers, body: body)
     }
 

@@ -1,0 +1,183 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+// Threads and locks built directly on pthreads, so this module needs neither
+// Foundation nor an availability floor above the package's (macOS 13).
+
+/// A value protected by a pthread mutex.
+final class LockedState<State>: @unchecked Sendable {
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private var state: State
+
+    init(_ state: State) {
+        self.state = state
+        mutex = .allocate(capacity: 1)
+        mutex.initialize(to: pthread_mutex_t())
+        let rc = pthread_mutex_init(mutex, nil)
+        precondition(rc == 0, "pthread_mutex_init failed: \(rc)")
+    }
+
+    deinit {
+        pthread_mutex_destroy(mutex)
+        mutex.deinitialize(count: 1)
+        mutex.deallocate()
+    }
+
+    /// Runs `body` with exclusive access to the state. Keep `body` short and non-blocking.
+    @inline(__always)
+    func withLock<R>(_ body: (inout State) -> R) -> R {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return body(&state)
+    }
+}
+
+/// A flag one thread sets and another polls; used to carry task cancellation into a
+/// libcurl progress callback running on a worker thread.
+final class CancellationFlag: Sendable {
+    private let flag = LockedState(false)
+    var isCancelled: Bool { flag.withLock { $0 } }
+    func cancel() { flag.withLock { $0 = true } }
+}
+
+/// A growable set of dedicated pthreads that run blocking jobs in FIFO order.
+///
+/// Threads start lazily, one per queued job that no idle thread can take, up to
+/// `maximumThreads`; beyond that, jobs wait in the queue. Idle threads sleep on a
+/// condition variable. ``shutdown()`` lets every thread finish the queue and exit.
+final class WorkerPool: @unchecked Sendable {
+    typealias Job = @Sendable () -> Void
+
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private let condition: UnsafeMutablePointer<pthread_cond_t>
+    private let maximumThreads: Int
+    // Guarded by `mutex`:
+    private var queue: [Job?] = []
+    private var head = 0
+    private var idleThreads = 0
+    private var threads = 0
+    private var shuttingDown = false
+
+    init(maximumThreads: Int) {
+        self.maximumThreads = max(1, maximumThreads)
+        mutex = .allocate(capacity: 1)
+        mutex.initialize(to: pthread_mutex_t())
+        condition = .allocate(capacity: 1)
+        condition.initialize(to: pthread_cond_t())
+        precondition(pthread_mutex_init(mutex, nil) == 0, "pthread_mutex_init failed")
+        precondition(pthread_cond_init(condition, nil) == 0, "pthread_cond_init failed")
+    }
+
+    deinit {
+        pthread_cond_destroy(condition)
+        pthread_mutex_destroy(mutex)
+        condition.deinitialize(count: 1)
+        condition.deallocate()
+        mutex.deinitialize(count: 1)
+        mutex.deallocate()
+    }
+
+    /// The number of threads started and not yet exited (for tests).
+    var threadCount: Int {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return threads
+    }
+
+    /// Queues `job` to run on one of the pool's threads.
+    func submit(_ job: @escaping Job) {
+        pthread_mutex_lock(mutex)
+        queue.append(job)
+        let waiting = queue.count - head
+        let spawn = waiting > idleThreads && threads < maximumThreads
+        if spawn { threads += 1 }
+        pthread_cond_signal(condition)
+        pthread_mutex_unlock(mutex)
+        if spawn { startThread() }
+    }
+
+    /// Lets the threads drain the queue and exit. Call once, when no more jobs will come.
+    func shutdown() {
+        pthread_mutex_lock(mutex)
+        shuttingDown = true
+        pthread_cond_broadcast(condition)
+        pthread_mutex_unlock(mutex)
+    }
+
+    private func startThread() {
+        var attributes = pthread_attr_t()
+        pthread_attr_init(&attributes)
+        defer { pthread_attr_destroy(&attributes) }
+        pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
+        // libcurl and OpenSSL need more than musl's 128 KiB default; 2 MiB is only reserved.
+        pthread_attr_setstacksize(&attributes, 2 << 20)
+        let context = Unmanaged.passRetained(self).toOpaque()
+        #if canImport(Darwin)
+        var thread: pthread_t? = nil
+        #else
+        var thread = pthread_t()
+        #endif
+        let rc = pthread_create(&thread, &attributes, { raw in
+            #if canImport(Darwin)
+            let pool = Unmanaged<WorkerPool>.fromOpaque(raw).takeRetainedValue()
+            #else
+            let pool = Unmanaged<WorkerPool>.fromOpaque(raw!).takeRetainedValue()
+            #endif
+            pool.run()
+            return nil
+        }, context)
+        guard rc != 0 else { return }
+        // No thread: undo, and if no thread at all is left to run the queue, run it here
+        // rather than leave callers suspended forever.
+        Unmanaged<WorkerPool>.fromOpaque(context).release()
+        pthread_mutex_lock(mutex)
+        threads -= 1
+        var orphans: [Job] = []
+        if threads == 0 {
+            while head < queue.count {
+                if let job = queue[head] { orphans.append(job) }
+                head += 1
+            }
+            queue.removeAll()
+            head = 0
+        }
+        pthread_mutex_unlock(mutex)
+        for job in orphans { job() }
+    }
+
+    private func run() {
+        pthread_mutex_lock(mutex)
+        while true {
+            if head < queue.count {
+                var job = queue[head]
+                queue[head] = nil
+                head += 1
+                if head == queue.count {
+                    queue.removeAll(keepingCapacity: true)
+                    head = 0
+                } else if head >= 64 && head * 2 >= queue.count {
+                    queue.removeFirst(head)
+                    head = 0
+                }
+                pthread_mutex_unlock(mutex)
+                job?()
+                // Release the closure before re-locking: it may hold the last reference
+                // to the transport, whose deinit calls shutdown(), which takes the lock.
+                job = nil
+                pthread_mutex_lock(mutex)
+                continue
+            }
+            if shuttingDown { break }
+            idleThreads += 1
+            pthread_cond_wait(condition, mutex)
+            idleThreads -= 1
+        }
+        threads -= 1
+        pthread_mutex_unlock(mutex)
+    }
+}
