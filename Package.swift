@@ -71,10 +71,10 @@ let package = Package(
             exclude: ["botocore_sign.py"],
             resources: [.copy("Fixtures")]),
         .testTarget(
-            name: "InletHTTPTests", dependencies: ["InletHTTP"],
+            name: "InletHTTPTests", dependencies: ["InletHTTP", "InletCore"],
             exclude: ["Support"]),
         .testTarget(
-            name: "InletAPIGatewayTests", dependencies: ["InletAPIGateway"],
+            name: "InletAPIGatewayTests", dependencies: ["InletAPIGateway", "InletCore"],
             resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]

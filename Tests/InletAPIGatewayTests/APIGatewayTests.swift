@@ -1,5 +1,6 @@
 import Foundation
 import InletAPIGateway
+import InletCore
 import Testing
 
 @Suite struct APIGatewayTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 
+import InletCore
 @testable import InletHTTP
 
 /// Sends `request` and returns the error it must fail with.
