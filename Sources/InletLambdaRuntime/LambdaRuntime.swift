@@ -34,10 +34,24 @@ public struct LambdaRuntime<Client: RuntimeAPIClient, Handler: LambdaHandler>: S
             }
             var invocationLogger = logger
             invocationLogger[metadataKey: "requestId"] = "\(context.requestId)"
+            let result: Result<[UInt8], any Error>
             do {
-                let response = try await handler.handle(payload, context: context, logger: invocationLogger)
-                try await client.respond(requestId: context.requestId, body: response)
+                result = .success(try await handler.handle(payload, context: context, logger: invocationLogger))
             } catch {
+                result = .failure(error)
+            }
+            switch result {
+            case .success(let response):
+                do {
+                    try await client.respond(requestId: context.requestId, body: response)
+                } catch let error as RuntimeAPIError where error.code == .unexpectedStatus {
+                    // Lambda refuses responses over 6 MB; the invocation must still end.
+                    invocationLogger.error("the response was refused: \(error.message)")
+                    try await client.reportError(
+                        requestId: context.requestId,
+                        LambdaErrorReport(errorMessage: error.message, errorType: "Runtime.ResponseRejected"))
+                }
+            case .failure(let error):
                 let report = LambdaErrorReport(error)
                 invocationLogger.error("invocation failed: \(report.errorType): \(report.errorMessage)")
                 try await client.reportError(requestId: context.requestId, report)
