@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 inlet_install_system_packages
 inlet_install_python_peers
 
+# The deploy kit: cfn-lint, IAM least privilege, Snowflake SQL through sqlglot, diagram freshness.
+python3 -m pytest tests/deploy -q -rs -p no:cacheprovider
+
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT
