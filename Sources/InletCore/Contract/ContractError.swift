@@ -1,0 +1,53 @@
+/// Why a schema cannot be compiled into a ``Contract``.
+public struct ContractError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// A stable, machine-readable reason.
+    public enum Code: String, Sendable {
+        /// The schema text is not JSON.
+        case invalidJSON = "invalid_json"
+        /// A keyword has a value the specification does not allow.
+        case invalidSchema = "invalid_schema"
+        /// A `$ref` points at nothing in this document (remote references are not fetched).
+        case unresolvedReference = "unresolved_reference"
+        /// A `pattern` or `patternProperties` key is not a usable regular expression.
+        case invalidPattern = "invalid_pattern"
+        /// `$ref`s or in-place applicators loop back without consuming any of the instance.
+        case referenceCycle = "reference_cycle"
+    }
+
+    /// The reason's code.
+    public var code: Code
+    /// RFC 6901 pointer to the offending place in the schema; "" for the root.
+    public var pointer: String
+    /// A sentence a contract author can act on.
+    public var message: String
+
+    /// Creates an error.
+    public init(_ code: Code, at pointer: String, _ message: String) {
+        self.code = code
+        self.pointer = pointer
+        self.message = message
+    }
+
+    /// "code at #/pointer: message".
+    public var description: String { "\(code.rawValue) at #\(pointer): \(message)" }
+}
+
+/// One reason an event breaks its contract.
+public struct ValidationReason: Sendable, Equatable, CustomStringConvertible {
+    /// RFC 6901 JSON pointer into the instance; "" for the validated value itself.
+    public var pointer: String
+    /// The schema keyword that failed, such as `required` or `minLength`.
+    public var keyword: String
+    /// A sentence a sender can act on.
+    public var message: String
+
+    /// Creates a reason.
+    public init(pointer: String, keyword: String, message: String) {
+        self.pointer = pointer
+        self.keyword = keyword
+        self.message = message
+    }
+
+    /// "/pointer: message (keyword)".
+    public var description: String { "\(pointer.isEmpty ? "(root)" : pointer): \(message) (\(keyword))" }
+}
