@@ -33,12 +33,19 @@ struct Evaluator {
 
     // MARK: - One schema
 
+    @inline(__always)
     func eval<S: ReasonSink>(_ s: Int, _ i: Int, _ depth: Int, _ sink: inout S) -> Bool {
-        let schema = schemas[s]
+        unowned(unsafe) let schema = schemas[s]
         if let constant = schema.constant {
             if !constant { sink.add(i, "false", "no value is allowed here (the schema is false)") }
             return constant
         }
+        return evalObjectSchema(schema, i, depth, &sink)
+    }
+
+    /// Applies a non-boolean schema. The node is borrowed from the program's table,
+    /// which outlives the validation.
+    func evalObjectSchema<S: ReasonSink>(_ schema: SchemaNode, _ i: Int, _ depth: Int, _ sink: inout S) -> Bool {
         guard depth < Self.maxDepth else {
             sink.add(i, "$ref", "the contract nests more than \(Self.maxDepth) schemas deep at this value")
             return false
@@ -64,22 +71,22 @@ struct Evaluator {
 
         switch n.kind {
         case .number:
-            if let rules = schema.number, !checkNumber(rules, i, n, &sink) {
+            if schema.ruleKinds & RuleKinds.number != 0 && !checkNumber(schema, i, n, &sink) {
                 guard S.collects else { return false }
                 valid = false
             }
         case .string:
-            if let rules = schema.string, !checkString(rules, i, n, &sink) {
+            if schema.ruleKinds & RuleKinds.string != 0 && !checkString(schema, i, n, &sink) {
                 guard S.collects else { return false }
                 valid = false
             }
         case .array:
-            if let rules = schema.array, !checkArray(rules, i, n, depth, &sink) {
+            if schema.ruleKinds & RuleKinds.array != 0 && !checkArray(schema, i, n, depth, &sink) {
                 guard S.collects else { return false }
                 valid = false
             }
         case .object:
-            if let rules = schema.object, !checkObject(rules, i, n, depth, &sink) {
+            if schema.ruleKinds & RuleKinds.object != 0 && !checkObject(schema, i, n, depth, &sink) {
                 guard S.collects else { return false }
                 valid = false
             }
@@ -91,6 +98,7 @@ struct Evaluator {
             guard S.collects else { return false }
             valid = false
         }
+        guard schema.hasApplicators else { return valid }
         for sub in schema.allOf where !eval(sub, i, depth + 1, &sink) {
             guard S.collects else { return false }
             valid = false
@@ -159,11 +167,12 @@ struct Evaluator {
     func child<S: ReasonSink>(
         _ s: Int, _ i: Int, _ depth: Int, _ sink: inout S, _ keyword: String, _ refusal: @autoclosure () -> String
     ) -> Bool {
-        if schemas[s].constant == false {
-            sink.add(i, keyword, refusal())
-            return false
+        unowned(unsafe) let schema = schemas[s]
+        if let constant = schema.constant {
+            if !constant { sink.add(i, keyword, refusal()) }
+            return constant
         }
-        return eval(s, i, depth + 1, &sink)
+        return evalObjectSchema(schema, i, depth + 1, &sink)
     }
 
     // MARK: - Any type
@@ -214,83 +223,91 @@ struct Evaluator {
 
     // MARK: - Numbers
 
-    func checkNumber<S: ReasonSink>(_ r: NumberRules, _ i: Int, _ n: JSONNode, _ sink: inout S) -> Bool {
+    func checkNumber<S: ReasonSink>(_ schema: SchemaNode, _ i: Int, _ n: JSONNode, _ sink: inout S) -> Bool {
         // Integers of up to 18 digits compare as Int64; anything else exactly by digits.
-        var small: Int64?
-        let negative = n.flags & JSONNode.Flags.negative != 0
-        let digits = Int(n.end - n.start) - (negative ? 1 : 0)
-        if n.flags & JSONNode.Flags.fractional == 0 && digits <= 18 {
-            var v: Int64 = 0
-            var k = Int(n.start) + (negative ? 1 : 0)
-            while k < Int(n.end) {
-                v = v * 10 + Int64(tape.bytes[k] &- 0x30)
-                k += 1
-            }
-            small = negative ? -v : v
-        }
-        @inline(__always) func compare(_ bound: NumericBound) -> Int {
-            if let v = small, let f = bound.floor, let c = bound.ceil {
-                if f == c { return v < f ? -1 : (v > f ? 1 : 0) }
-                return v <= f ? -1 : 1
-            }
-            return ExactNumber.compare(tape.number(i), bound.value)
-        }
+        let small = smallInteger(n)
         var valid = true
-        if let b = r.minimum, compare(b) < 0 {
+        if let b = schema.number.minimum, compare(i, small, b) < 0 {
             sink.add(i, "minimum", "must be at least \(b.text)")
             guard S.collects else { return false }
             valid = false
         }
-        if let b = r.maximum, compare(b) > 0 {
+        if let b = schema.number.maximum, compare(i, small, b) > 0 {
             sink.add(i, "maximum", "must be at most \(b.text)")
             guard S.collects else { return false }
             valid = false
         }
-        if let b = r.exclusiveMinimum, compare(b) <= 0 {
+        if let b = schema.number.exclusiveMinimum, compare(i, small, b) <= 0 {
             sink.add(i, "exclusiveMinimum", "must be greater than \(b.text)")
             guard S.collects else { return false }
             valid = false
         }
-        if let b = r.exclusiveMaximum, compare(b) >= 0 {
+        if let b = schema.number.exclusiveMaximum, compare(i, small, b) >= 0 {
             sink.add(i, "exclusiveMaximum", "must be less than \(b.text)")
             guard S.collects else { return false }
             valid = false
         }
-        if let d = r.multipleOf, !d.divides(tape.number(i)) {
-            sink.add(i, "multipleOf", "must be a multiple of \(r.multipleOfText)")
+        if let d = schema.number.multipleOf, !d.divides(tape.number(i)) {
+            sink.add(i, "multipleOf", "must be a multiple of \(schema.number.multipleOfText)")
             valid = false
         }
         return valid
     }
 
+    /// The value of an integer of at most 18 digits, without fraction or exponent.
+    @inline(__always)
+    func smallInteger(_ n: JSONNode) -> Int64? {
+        let negative = n.flags & JSONNode.Flags.negative != 0
+        let digits = Int(n.end - n.start) - (negative ? 1 : 0)
+        guard n.flags & JSONNode.Flags.fractional == 0 && digits <= 18 else { return nil }
+        var v: Int64 = 0
+        var k = Int(n.start) + (negative ? 1 : 0)
+        while k < Int(n.end) {
+            v = v * 10 + Int64(tape.bytes[k] &- 0x30)
+            k += 1
+        }
+        return negative ? -v : v
+    }
+
+    /// Compares number `i` with a bound: -1, 0 or 1. Small integers compare as `Int64`
+    /// against the bound's floor and ceiling; anything else digit by digit.
+    @inline(__always)
+    func compare(_ i: Int, _ small: Int64?, _ bound: NumericBound) -> Int {
+        if let v = small, let f = bound.floor, let c = bound.ceil {
+            if f == c { return v < f ? -1 : (v > f ? 1 : 0) }
+            return v <= f ? -1 : 1
+        }
+        return ExactNumber.compare(tape.number(i), bound.value)
+    }
+
     // MARK: - Strings
 
-    func checkString<S: ReasonSink>(_ r: StringRules, _ i: Int, _ n: JSONNode, _ sink: inout S) -> Bool {
+    func checkString<S: ReasonSink>(_ schema: SchemaNode, _ i: Int, _ n: JSONNode, _ sink: inout S) -> Bool {
         var valid = true
-        if r.minLength > 0 || r.maxLength < Int.max {
+        if schema.string.minLength > 0 || schema.string.maxLength < Int.max {
             let length = tape.codePoints(i)
-            if length < r.minLength {
-                sink.add(i, "minLength", "must be at least \(r.minLength) character\(r.minLength == 1 ? "" : "s") long")
+            if length < schema.string.minLength {
+                sink.add(i, "minLength", "must be at least \(schema.string.minLength) character\(schema.string.minLength == 1 ? "" : "s") long")
                 guard S.collects else { return false }
                 valid = false
             }
-            if length > r.maxLength {
-                sink.add(i, "maxLength", "must be at most \(r.maxLength) character\(r.maxLength == 1 ? "" : "s") long")
+            if length > schema.string.maxLength {
+                sink.add(i, "maxLength", "must be at most \(schema.string.maxLength) character\(schema.string.maxLength == 1 ? "" : "s") long")
                 guard S.collects else { return false }
                 valid = false
             }
         }
-        if r.pattern != nil || r.format != nil {
+        if schema.string.pattern != nil || schema.string.format != nil {
             let (patternOK, formatOK) = tape.withString(i) { s in
-                (r.pattern.map { $0.matches(s) } ?? true, r.format.map { $0.matches(s) } ?? true)
+                (schema.string.pattern.map { $0.matches(s) } ?? true, schema.string.format.map { $0.matches(s) } ?? true)
             }
             if !patternOK {
-                sink.add(i, "pattern", "must match the regular expression \(quoted(r.pattern!.source))")
+                sink.add(i, "pattern", schema.string.pattern!.failureMessage)
                 guard S.collects else { return false }
                 valid = false
             }
             if !formatOK {
-                sink.add(i, "format", r.format!.message)
+                sink.add(i, "format", schema.string.format!.message)
                 valid = false
             }
         }
@@ -299,67 +316,67 @@ struct Evaluator {
 
     // MARK: - Arrays
 
-    func checkArray<S: ReasonSink>(_ r: ArrayRules, _ i: Int, _ n: JSONNode, _ depth: Int, _ sink: inout S) -> Bool {
+    func checkArray<S: ReasonSink>(_ schema: SchemaNode, _ i: Int, _ n: JSONNode, _ depth: Int, _ sink: inout S) -> Bool {
         let count = Int(n.count)
         var valid = true
-        if count < r.minItems {
-            sink.add(i, "minItems", "must have at least \(r.minItems) item\(r.minItems == 1 ? "" : "s")")
+        if count < schema.array.minItems {
+            sink.add(i, "minItems", "must have at least \(schema.array.minItems) item\(schema.array.minItems == 1 ? "" : "s")")
             guard S.collects else { return false }
             valid = false
         }
-        if count > r.maxItems {
-            sink.add(i, "maxItems", "must have at most \(r.maxItems) item\(r.maxItems == 1 ? "" : "s")")
+        if count > schema.array.maxItems {
+            sink.add(i, "maxItems", "must have at most \(schema.array.maxItems) item\(schema.array.maxItems == 1 ? "" : "s")")
             guard S.collects else { return false }
             valid = false
         }
-        if !r.prefixItems.isEmpty || r.items >= 0 || r.contains >= 0 {
+        if !schema.array.prefixItems.isEmpty || schema.array.items >= 0 || schema.array.contains >= 0 {
             var cursor = i + 1
             var matches = 0
             for position in 0..<count {
                 let element = cursor
                 cursor = Int(tape.nodes[element].next)
-                if position < r.prefixItems.count {
+                if position < schema.array.prefixItems.count {
                     if !child(
-                        r.prefixItems[position], element, depth, &sink, "prefixItems",
+                        schema.array.prefixItems[position], element, depth, &sink, "prefixItems",
                         "no item is allowed at position \(position)")
                     {
                         guard S.collects else { return false }
                         valid = false
                     }
-                } else if r.items >= 0 {
+                } else if schema.array.items >= 0 {
                     if !child(
-                        r.items, element, depth, &sink, "items",
-                        "is not allowed: the array may have at most \(r.prefixItems.count) item\(r.prefixItems.count == 1 ? "" : "s")")
+                        schema.array.items, element, depth, &sink, "items",
+                        "is not allowed: the array may have at most \(schema.array.prefixItems.count) item\(schema.array.prefixItems.count == 1 ? "" : "s")")
                     {
                         guard S.collects else { return false }
                         valid = false
                     }
                 }
-                if r.contains >= 0 {
+                if schema.array.contains >= 0 {
                     var quiet = NoReasons()
-                    if eval(r.contains, element, depth + 1, &quiet) { matches += 1 }
+                    if eval(schema.array.contains, element, depth + 1, &quiet) { matches += 1 }
                 }
             }
-            if r.contains >= 0 {
-                if matches < r.minContains {
+            if schema.array.contains >= 0 {
+                if matches < schema.array.minContains {
                     sink.add(
-                        i, r.minContains == 1 ? "contains" : "minContains",
-                        r.minContains == 1
+                        i, schema.array.minContains == 1 ? "contains" : "minContains",
+                        schema.array.minContains == 1
                             ? "must contain an item that matches the contains schema"
-                            : "must contain at least \(r.minContains) items that match the contains schema, but has \(matches)")
+                            : "must contain at least \(schema.array.minContains) items that match the contains schema, but has \(matches)")
                     guard S.collects else { return false }
                     valid = false
                 }
-                if matches > r.maxContains {
+                if matches > schema.array.maxContains {
                     sink.add(
                         i, "maxContains",
-                        "must contain at most \(r.maxContains) items that match the contains schema, but has \(matches)")
+                        "must contain at most \(schema.array.maxContains) items that match the contains schema, but has \(matches)")
                     guard S.collects else { return false }
                     valid = false
                 }
             }
         }
-        if r.uniqueItems && count > 1, let (a, b) = firstDuplicate(i, count) {
+        if schema.array.uniqueItems && count > 1, let (a, b) = firstDuplicate(i, count) {
             sink.add(i, "uniqueItems", "must not contain duplicates, but items \(a) and \(b) are equal")
             valid = false
         }
@@ -409,12 +426,19 @@ struct Evaluator {
 
     // MARK: - Objects
 
+    /// The index of member key `key` among `names`, or -1.
     @inline(__always)
     func nameIndex(_ names: NameTable, _ key: Int) -> Int {
         tape.withString(key) { names.find($0) } ?? -1
     }
 
-    /// Whether object `i` has a member named `name` (for names beyond the 64 tracked ones).
+    /// Whether object `i` has the member named `names[k]`, given the bitmask of the first 64 names seen.
+    @inline(__always)
+    func present(_ k: Int, _ seen: UInt64, _ i: Int, _ names: NameTable) -> Bool {
+        k < 64 ? seen & (1 << UInt64(k)) != 0 : hasMember(i, names, k)
+    }
+
+    /// Whether object `i` has a member named `names[k]` (for names beyond the 64 tracked ones).
     func hasMember(_ i: Int, _ names: NameTable, _ k: Int) -> Bool {
         var cursor = i + 1
         for _ in 0..<Int(tape.nodes[i].count) {
@@ -424,42 +448,49 @@ struct Evaluator {
         return false
     }
 
-    func checkObject<S: ReasonSink>(_ r: ObjectRules, _ i: Int, _ n: JSONNode, _ depth: Int, _ sink: inout S) -> Bool {
+    func checkObject<S: ReasonSink>(_ schema: SchemaNode, _ i: Int, _ n: JSONNode, _ depth: Int, _ sink: inout S) -> Bool {
         let count = Int(n.count)
         var valid = true
-        if count < r.minProperties {
-            sink.add(i, "minProperties", "must have at least \(r.minProperties) propert\(r.minProperties == 1 ? "y" : "ies")")
+        let minProperties = schema.object.minProperties
+        let maxProperties = schema.object.maxProperties
+        if count < minProperties {
+            sink.add(i, "minProperties", "must have at least \(minProperties) propert\(minProperties == 1 ? "y" : "ies")")
             guard S.collects else { return false }
             valid = false
         }
-        if count > r.maxProperties {
-            sink.add(i, "maxProperties", "must have at most \(r.maxProperties) propert\(r.maxProperties == 1 ? "y" : "ies")")
+        if count > maxProperties {
+            sink.add(i, "maxProperties", "must have at most \(maxProperties) propert\(maxProperties == 1 ? "y" : "ies")")
             guard S.collects else { return false }
             valid = false
         }
-        let names = r.names
         var seen: UInt64 = 0
-        if names.count > 0 || !r.patternProperties.isEmpty || r.additionalProperties >= 0 || r.propertyNames >= 0 {
+        if schema.object.scansMembers {
+            let hasNames = schema.object.names.count > 0
+            let hasPatterns = !schema.object.patternProperties.isEmpty
+            let additional = schema.object.additionalProperties
+            let propertyNames = schema.object.propertyNames
             var cursor = i + 1
             for _ in 0..<count {
                 let key = cursor
                 let value = key + 1
                 cursor = Int(tape.nodes[value].next)
-                let k = names.count > 0 ? nameIndex(names, key) : -1
                 var covered = false
-                if k >= 0 {
-                    if k < 64 { seen |= 1 << UInt64(k) }
-                    let sub = r.nameSchemas[k]
-                    if sub >= 0 {
-                        covered = true
-                        if !child(sub, value, depth, &sink, "properties", "property \(quoted(tape.string(key))) is not allowed") {
-                            guard S.collects else { return false }
-                            valid = false
+                if hasNames {
+                    let k = nameIndex(schema.object.names, key)
+                    if k >= 0 {
+                        if k < 64 { seen |= 1 << UInt64(k) }
+                        let sub = schema.object.nameSchemas[k]
+                        if sub >= 0 {
+                            covered = true
+                            if !child(sub, value, depth, &sink, "properties", "property \(quoted(tape.string(key))) is not allowed") {
+                                guard S.collects else { return false }
+                                valid = false
+                            }
                         }
                     }
                 }
-                if !r.patternProperties.isEmpty {
-                    for (pattern, sub) in r.patternProperties where tape.withString(key, { pattern.matches($0) }) {
+                if hasPatterns {
+                    for (pattern, sub) in schema.object.patternProperties where tape.withString(key, { pattern.matches($0) }) {
                         covered = true
                         if !child(
                             sub, value, depth, &sink, "patternProperties",
@@ -470,54 +501,59 @@ struct Evaluator {
                         }
                     }
                 }
-                if r.additionalProperties >= 0 && !covered {
+                if additional >= 0 && !covered {
                     if !child(
-                        r.additionalProperties, value, depth, &sink, "additionalProperties",
+                        additional, value, depth, &sink, "additionalProperties",
                         "property \(quoted(tape.string(key))) is not allowed")
                     {
                         guard S.collects else { return false }
                         valid = false
                     }
                 }
-                if r.propertyNames >= 0 {
+                if propertyNames >= 0 {
                     if S.collects {
                         var inner = ReasonList()
-                        if !eval(r.propertyNames, key, depth + 1, &inner) {
+                        if !eval(propertyNames, key, depth + 1, &inner) {
                             let why = inner.items.map(\.message).joined(separator: "; ")
                             sink.add(key, "propertyNames", "property name \(quoted(tape.string(key))) is not allowed: \(why)")
                             valid = false
                         }
                     } else {
                         var quiet = NoReasons()
-                        if !eval(r.propertyNames, key, depth + 1, &quiet) { return false }
+                        if !eval(propertyNames, key, depth + 1, &quiet) { return false }
                     }
                 }
             }
         }
-        @inline(__always) func present(_ k: Int) -> Bool {
-            k < 64 ? seen & (1 << UInt64(k)) != 0 : hasMember(i, names, k)
-        }
-        for k in r.required where !present(k) {
-            sink.add(i, "required", "missing required property \(quoted(names.name(k)))")
-            guard S.collects else { return false }
-            valid = false
-        }
-        for (trigger, dependents) in r.dependentRequired where present(trigger) {
-            for k in dependents where !present(k) {
-                sink.add(
-                    i, "dependentRequired",
-                    "missing property \(quoted(names.name(k))), which is required when \(quoted(names.name(trigger))) is present")
+        let requiredMask = schema.object.requiredMask
+        if seen & requiredMask != requiredMask || schema.object.requiredBeyondMask {
+            for k in schema.object.required where !present(k, seen, i, schema.object.names) {
+                sink.add(i, "required", "missing required property \(quoted(schema.object.names.name(k)))")
                 guard S.collects else { return false }
                 valid = false
             }
         }
-        for (trigger, sub) in r.dependentSchemas where present(trigger) {
-            if !child(
-                sub, i, depth, &sink, "dependentSchemas",
-                "is not allowed when property \(quoted(names.name(trigger))) is present")
-            {
-                guard S.collects else { return false }
-                valid = false
+        if !schema.object.dependentRequired.isEmpty {
+            for (trigger, dependents) in schema.object.dependentRequired where present(trigger, seen, i, schema.object.names) {
+                for k in dependents where !present(k, seen, i, schema.object.names) {
+                    sink.add(
+                        i, "dependentRequired",
+                        "missing property \(quoted(schema.object.names.name(k))), which is required when \(quoted(schema.object.names.name(trigger))) is present"
+                    )
+                    guard S.collects else { return false }
+                    valid = false
+                }
+            }
+        }
+        if !schema.object.dependentSchemas.isEmpty {
+            for (trigger, sub) in schema.object.dependentSchemas where present(trigger, seen, i, schema.object.names) {
+                if !child(
+                    sub, i, depth, &sink, "dependentSchemas",
+                    "is not allowed when property \(quoted(schema.object.names.name(trigger))) is present")
+                {
+                    guard S.collects else { return false }
+                    valid = false
+                }
             }
         }
         return valid

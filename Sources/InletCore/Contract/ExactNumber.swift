@@ -121,14 +121,6 @@ struct ExactDecimal: Sendable, Equatable {
     var isZero: Bool { digits.isEmpty }
     var isInteger: Bool { isZero || exponent >= digits.count }
 
-    /// The value as an `Int64` when it is an integer of at most 18 digits.
-    var int64: Int64? {
-        guard isInteger, exponent <= 18 else { return nil }
-        var v: Int64 = 0
-        for k in 0..<exponent { v = v * 10 + Int64(k < digits.count ? digits[k] : 0) }
-        return negative ? -v : v
-    }
-
     /// The integer part of the magnitude, saturated to `Int.max`, for counts such as `minLength`.
     var saturatedMagnitude: Int {
         if isZero || exponent <= 0 { return 0 }

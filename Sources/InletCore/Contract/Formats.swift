@@ -13,14 +13,6 @@ enum Format: UInt8, Sendable {
         }
     }
 
-    var name: String {
-        switch self {
-        case .dateTime: "date-time"
-        case .uuid: "uuid"
-        case .email: "email"
-        }
-    }
-
     var message: String {
         switch self {
         case .dateTime: "must be an RFC 3339 date-time such as \"2024-05-01T12:30:00Z\""

@@ -8,7 +8,7 @@
 ///
 /// `Regex` is not annotated `Sendable`, but its compiled program is initialised
 /// atomically and it is safe to share; the program is also forced at compile time.
-struct Pattern: @unchecked Sendable {
+final class Pattern: @unchecked Sendable {
     enum Shape: Sendable {
         case nonWhitespace
         case contains
@@ -73,6 +73,13 @@ struct Pattern: @unchecked Sendable {
         case (false, true): return (.suffix, bytes)
         case (true, true): return (.exact, bytes)
         }
+    }
+
+    /// What a string that does not match must change.
+    var failureMessage: String {
+        shape == .nonWhitespace
+            ? "must contain at least one non-whitespace character"
+            : "must match the regular expression /\(source)/"
     }
 
     /// Whether the pattern matches somewhere in the UTF-8 text `s`.

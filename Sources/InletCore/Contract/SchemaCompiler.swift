@@ -126,9 +126,10 @@ struct SchemaCompiler {
         let uri = URIReference(ref).resolved(against: base)
         let resourceKey = uri.absoluteText
         guard let resource = resources[resourceKey] else {
+            let shown = uri.authority == Self.defaultBase.authority ? "" : " (\(resourceKey))"
             throw ContractError(
                 .unresolvedReference, at: pointer(v),
-                "$ref \"\(ref)\" points outside this schema (\(resourceKey)); only references within the same document are supported"
+                "$ref \"\(ref)\" points outside this schema\(shown); only references within the same document are supported"
             )
         }
         let resourceBase = scopeOf[resource] ?? base
@@ -439,7 +440,10 @@ struct SchemaCompiler {
         if hasNumber { b.number = number }
         if hasString { b.string = string }
         if hasArray { b.array = array }
-        if hasObject { b.object = object }
+        if hasObject {
+            object.finish()
+            b.object = object
+        }
         return SchemaNode(b)
     }
 

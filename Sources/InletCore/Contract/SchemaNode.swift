@@ -77,13 +77,15 @@ struct ArrayRules: Sendable {
     var maxContains = Int.max
 }
 
-/// Property names in one flat byte buffer, with a hash index for long lists.
+/// Property names in one flat byte buffer, matched by a packed 8-byte signature
+/// (length and first seven bytes), with a hash index for long lists.
 struct NameTable: Sendable {
     private(set) var bytes: [UInt8] = []
     private(set) var starts: [Int] = [0]
+    private var signatures: [UInt64] = []
     private var slots: [Int32] = []
 
-    var count: Int { starts.count - 1 }
+    var count: Int { signatures.count }
 
     func name(_ k: Int) -> String { String(decoding: bytes[starts[k]..<starts[k + 1]], as: UTF8.self) }
 
@@ -92,6 +94,7 @@ struct NameTable: Sendable {
         if let k = name.withUnsafeBufferPointer({ find($0) }) { return k }
         bytes.append(contentsOf: name)
         starts.append(bytes.count)
+        signatures.append(name.withUnsafeBufferPointer { Self.signature($0) })
         rebuildIndex()
         return count - 1
     }
@@ -112,6 +115,20 @@ struct NameTable: Sendable {
         }
     }
 
+    /// The length (saturated at 255) in the top byte and the first seven bytes below it.
+    /// Names of up to seven bytes are equal exactly when their signatures are.
+    @inline(__always)
+    static func signature(_ s: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var v = UInt64(Swift.min(s.count, 255)) << 56
+        var j = 0
+        let n = Swift.min(s.count, 7)
+        while j < n {
+            v |= UInt64(s[j]) << (UInt64(j) &* 8)
+            j += 1
+        }
+        return v
+    }
+
     @inline(__always)
     static func hash(_ s: UnsafeBufferPointer<UInt8>) -> UInt32 {
         var h: UInt32 = 0x811C_9DC5
@@ -122,26 +139,35 @@ struct NameTable: Sendable {
     /// The index of the name equal to the UTF-8 bytes `s`, if any.
     @inline(__always)
     func find(_ s: UnsafeBufferPointer<UInt8>) -> Int? {
-        bytes.withUnsafeBufferPointer { b in
-            starts.withUnsafeBufferPointer { st in
-                @inline(__always) func equal(_ k: Int) -> Bool {
-                    let start = st[k]
-                    guard st[k + 1] - start == s.count else { return false }
-                    var j = 0
+        let signature = Self.signature(s)
+        return signatures.withUnsafeBufferPointer { sig in
+            @inline(__always) func equal(_ k: Int) -> Bool {
+                guard sig[k] == signature else { return false }
+                if s.count <= 7 { return true }
+                return bytes.withUnsafeBufferPointer { b in
+                    let start = starts[k]
+                    guard starts[k + 1] - start == s.count else { return false }
+                    var j = 7
                     while j < s.count {
                         if b[start + j] != s[j] { return false }
                         j += 1
                     }
                     return true
                 }
-                if slots.isEmpty {
-                    for k in 0..<(st.count - 1) where equal(k) { return k }
-                    return nil
+            }
+            if slots.isEmpty {
+                var k = 0
+                while k < sig.count {
+                    if equal(k) { return k }
+                    k += 1
                 }
-                let mask = slots.count - 1
+                return nil
+            }
+            return slots.withUnsafeBufferPointer { table in
+                let mask = table.count - 1
                 var slot = Int(Self.hash(s)) & mask
                 while true {
-                    let k = Int(slots[slot])
+                    let k = Int(table[slot])
                     if k < 0 { return nil }
                     if equal(k) { return k }
                     slot = (slot + 1) & mask
@@ -165,12 +191,36 @@ struct ObjectRules: Sendable {
     var patternProperties: [(pattern: Pattern, schema: Int)] = []
     var additionalProperties = -1
     var propertyNames = -1
+    /// Bits of the required names among the first 64 names.
+    var requiredMask: UInt64 = 0
+    /// Whether a required name lies beyond the first 64 names.
+    var requiredBeyondMask = false
+    /// Whether any keyword needs to look at each member.
+    var scansMembers = false
+
+    /// Derives the precomputed fields once all keywords are in.
+    mutating func finish() {
+        requiredMask = 0
+        requiredBeyondMask = false
+        for k in required {
+            if k < 64 { requiredMask |= 1 << UInt64(k) } else { requiredBeyondMask = true }
+        }
+        scansMembers = names.count > 0 || !patternProperties.isEmpty || additionalProperties >= 0 || propertyNames >= 0
+    }
 
     mutating func intern(_ name: [UInt8]) -> Int {
         let k = names.intern(name)
         if k == nameSchemas.count { nameSchemas.append(-1) }
         return k
     }
+}
+
+/// Bits of ``SchemaNode/ruleKinds``.
+enum RuleKinds {
+    static let number: UInt8 = 1
+    static let string: UInt8 = 2
+    static let array: UInt8 = 4
+    static let object: UInt8 = 8
 }
 
 /// One compiled schema.
@@ -187,10 +237,14 @@ final class SchemaNode: Sendable {
     let enumValues: [Int]?
     /// `enum` values when they are all strings: their UTF-8 bytes, for fast comparison.
     let enumStrings: [[UInt8]]?
-    let number: NumberRules?
-    let string: StringRules?
-    let array: ArrayRules?
-    let object: ObjectRules?
+    /// Which of `number`, `string`, `array` and `object` hold rules (``RuleKinds``).
+    let ruleKinds: UInt8
+    let number: NumberRules
+    let string: StringRules
+    let array: ArrayRules
+    let object: ObjectRules
+    /// Whether any of allOf, anyOf, oneOf, not or if is present.
+    let hasApplicators: Bool
     let allOf: [Int]
     let anyOf: [Int]
     let oneOf: [Int]
@@ -207,10 +261,12 @@ final class SchemaNode: Sendable {
         constValue = -1
         enumValues = nil
         enumStrings = nil
-        number = nil
-        string = nil
-        array = nil
-        object = nil
+        ruleKinds = 0
+        number = NumberRules()
+        string = StringRules()
+        array = ArrayRules()
+        object = ObjectRules()
+        hasApplicators = false
         allOf = []
         anyOf = []
         oneOf = []
@@ -228,10 +284,14 @@ final class SchemaNode: Sendable {
         constValue = b.constValue
         enumValues = b.enumValues
         enumStrings = b.enumStrings
-        number = b.number
-        string = b.string
-        array = b.array
-        object = b.object
+        ruleKinds =
+            (b.number != nil ? RuleKinds.number : 0) | (b.string != nil ? RuleKinds.string : 0)
+            | (b.array != nil ? RuleKinds.array : 0) | (b.object != nil ? RuleKinds.object : 0)
+        number = b.number ?? NumberRules()
+        string = b.string ?? StringRules()
+        array = b.array ?? ArrayRules()
+        object = b.object ?? ObjectRules()
+        hasApplicators = !b.allOf.isEmpty || !b.anyOf.isEmpty || !b.oneOf.isEmpty || b.not >= 0 || b.ifSchema >= 0
         allOf = b.allOf
         anyOf = b.anyOf
         oneOf = b.oneOf
@@ -245,7 +305,7 @@ final class SchemaNode: Sendable {
     var inPlaceChildren: [Int] {
         var out = allOf + anyOf + oneOf
         for s in [ref, not, ifSchema, thenSchema, elseSchema] where s >= 0 { out.append(s) }
-        if let object { out += object.dependentSchemas.map(\.schema) }
+        out += object.dependentSchemas.map(\.schema)
         return out
     }
 }

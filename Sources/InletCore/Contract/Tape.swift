@@ -88,8 +88,15 @@ struct Tape {
 
 /// JSON equality as JSON Schema defines it: numbers by value (1 == 1.0), strings by
 /// code points (no Unicode normalisation), arrays in order, objects in any order.
+///
+/// Recursion follows both values together and stops at `maxDepth` levels, beyond
+/// which values count as different; documents parsed with the default depth limit
+/// never get there.
 enum JSONEquality {
-    static func equal(_ a: Tape, _ i: Int, _ b: Tape, _ j: Int) -> Bool {
+    static let maxDepth = 512
+
+    static func equal(_ a: Tape, _ i: Int, _ b: Tape, _ j: Int, depth: Int = 0) -> Bool {
+        guard depth < maxDepth else { return false }
         let x = a.nodes[i]
         let y = b.nodes[j]
         switch x.kind {
@@ -104,7 +111,7 @@ enum JSONEquality {
             var p = i + 1
             var q = j + 1
             for _ in 0..<Int(x.count) {
-                if !equal(a, p, b, q) { return false }
+                if !equal(a, p, b, q, depth: depth + 1) { return false }
                 p = Int(a.nodes[p].next)
                 q = Int(b.nodes[q].next)
             }
@@ -113,7 +120,9 @@ enum JSONEquality {
             guard y.kind == .object, x.count == y.count else { return false }
             var p = i + 1
             for _ in 0..<Int(x.count) {
-                guard let q = member(b, j, equalTo: a, p), equal(a, p + 1, b, q + 1) else { return false }
+                guard let q = member(b, j, equalTo: a, p), equal(a, p + 1, b, q + 1, depth: depth + 1) else {
+                    return false
+                }
                 p = Int(a.nodes[p + 1].next)
             }
             return true
@@ -147,7 +156,8 @@ enum JSONEquality {
     }
 
     /// A hash consistent with ``equal(_:_:_:_:)``.
-    static func hash(_ a: Tape, _ i: Int) -> UInt64 {
+    static func hash(_ a: Tape, _ i: Int, depth: Int = 0) -> UInt64 {
+        guard depth < maxDepth else { return 0 }
         let x = a.nodes[i]
         switch x.kind {
         case .null: return 0x6E75_6C6C
@@ -164,7 +174,7 @@ enum JSONEquality {
             var h: UInt64 = 0xA77A_7A77
             var p = i + 1
             for _ in 0..<Int(x.count) {
-                h = (h ^ hash(a, p)) &* 0x100_0000_01B3
+                h = (h ^ hash(a, p, depth: depth + 1)) &* 0x100_0000_01B3
                 p = Int(a.nodes[p].next)
             }
             return h
@@ -173,7 +183,7 @@ enum JSONEquality {
             var p = i + 1
             for _ in 0..<Int(x.count) {
                 // Members combine by addition so that their order does not matter.
-                h = h &+ (hash(a, p) &* 31 ^ hash(a, p + 1)) &* 0x9E37_79B9_7F4A_7C15
+                h = h &+ (hash(a, p, depth: depth + 1) &* 31 ^ hash(a, p + 1, depth: depth + 1)) &* 0x9E37_79B9_7F4A_7C15
                 p = Int(a.nodes[p + 1].next)
             }
             return h
