@@ -56,6 +56,10 @@ public struct Contract: Sendable {
             _ = evaluator.eval(program.root, index, 0, &sink)
             return sink.items
         }
+        if found.isEmpty {
+            // Every failing check reports itself; this only guards the invariant.
+            return [ValidationReason(pointer: "", keyword: "contract", message: "does not keep the contract")]
+        }
         return found.map {
             ValidationReason(pointer: document.pointer(to: $0.instance, from: index), keyword: $0.keyword, message: $0.message)
         }

@@ -18,18 +18,20 @@ public struct ContractError: Error, Sendable, Equatable, CustomStringConvertible
     public var code: Code
     /// RFC 6901 pointer to the offending place in the schema; "" for the root.
     public var pointer: String
-    /// A sentence a contract author can act on.
+    /// A sentence a contract author can act on, ending with the schema location
+    /// as a URI fragment, e.g. `unknown type "strin"; use … (at #/properties/a/type)`.
     public var message: String
 
-    /// Creates an error.
-    public init(_ code: Code, at pointer: String, _ message: String) {
+    /// Creates an error; `problem` is completed with the location of `pointer`
+    /// (except for `.invalidJSON`, whose problem names a byte offset instead).
+    public init(_ code: Code, at pointer: String, _ problem: String) {
         self.code = code
         self.pointer = pointer
-        self.message = message
+        self.message = code == .invalidJSON ? problem : "\(problem) (at #\(pointer))"
     }
 
-    /// "code at #/pointer: message".
-    public var description: String { "\(code.rawValue) at #\(pointer): \(message)" }
+    /// "code: message".
+    public var description: String { "\(code.rawValue): \(message)" }
 }
 
 /// One reason an event breaks its contract.

@@ -282,8 +282,9 @@ struct SchemaCompiler {
                         .unresolvedReference, at: pointer(v),
                         "$ref \"\(doc.string(v))\" points at \(kindName(target)), which is not a schema")
                 }
-            case "$defs", "definitions":
-                guard doc.kind(v) == .object else { throw invalid(v, "\(keyword) must be an object of schemas") }
+            case "$defs":
+                // Compiled even when unused, so that a broken definition is reported now.
+                guard doc.kind(v) == .object else { throw invalid(v, "$defs must be an object of schemas") }
                 for (_, sub) in doc.members(v) { _ = try subschema(sub, keyword, base: base) }
             case "$id", "$anchor", "$dynamicAnchor", "$schema", "$comment":
                 guard doc.kind(v) == .string else { throw invalid(v, "\(keyword) must be a string, not \(kindName(v))") }
