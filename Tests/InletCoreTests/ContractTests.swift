@@ -251,6 +251,20 @@ private func compileError(_ schema: String) -> ContractError? {
         #expect(try reasons(c, "{}").map(\.keyword) == ["minProperties"])
     }
 
+    @Test func propertyNamesOfEveryShortLength() throws {
+        let names = (0...10).map { String("abcdefghijk".prefix($0)) }
+        let properties = names.map { "\"\($0)\":{\"type\":\"integer\"}" }.joined(separator: ",")
+        let c = try contract(#"{"properties":{\#(properties)},"additionalProperties":false}"#)
+        #expect(try valid(c, "{" + names.map { "\"\($0)\":1" }.joined(separator: ",") + "}"))
+        for name in names {
+            // The member last, so that the key sits close to the end of the text.
+            let other = name == "abc" ? "ab" : "abc"
+            #expect(try reasons(c, #"{"\#(other)":1,"\#(name)":"x"}"#).map(\.pointer) == ["/\(name)"])
+            #expect(try reasons(c, #"{"\#(name)x":1}"#).map(\.keyword) == ["additionalProperties"])
+        }
+        #expect(try reasons(c, #"{"abcdefg\u0068":"x"}"#).map(\.pointer) == ["/abcdefgh"])
+    }
+
     @Test func manyProperties() throws {
         // More than 64 names: required beyond the tracked bitmask, and the hashed name index.
         let names = (0..<80).map { "p\($0)" }

@@ -429,7 +429,12 @@ struct Evaluator {
     /// The index of member key `key` among `names`, or -1.
     @inline(__always)
     func nameIndex(_ names: NameTable, _ key: Int) -> Int {
-        tape.withString(key) { names.find($0) } ?? -1
+        if !tape.isEscaped(key) {
+            let raw = tape.raw(key)
+            let readable = tape.bytes.count - Int(tape.nodes[key].start)
+            return names.find(raw, readable: readable) ?? -1
+        }
+        return tape.withString(key) { names.find($0) } ?? -1
     }
 
     /// Whether object `i` has the member named `names[k]`, given the bitmask of the first 64 names seen.

@@ -136,10 +136,21 @@ struct NameTable: Sendable {
         return h
     }
 
-    /// The index of the name equal to the UTF-8 bytes `s`, if any.
+    /// The signature of `s` read with one 8-byte load; `s.baseAddress` must have at
+    /// least 8 readable bytes.
     @inline(__always)
-    func find(_ s: UnsafeBufferPointer<UInt8>) -> Int? {
-        let signature = Self.signature(s)
+    static func wideSignature(_ s: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        let word = UInt64(littleEndian: UnsafeRawPointer(s.baseAddress!).loadUnaligned(as: UInt64.self))
+        let kept = Swift.min(s.count, 7)
+        let mask: UInt64 = (1 << (UInt64(kept) &* 8)) &- 1
+        return UInt64(Swift.min(s.count, 255)) << 56 | word & mask
+    }
+
+    /// The index of the name equal to the UTF-8 bytes `s`, if any. `readable` is how
+    /// many bytes may be read from `s.baseAddress` (at least `s.count`).
+    @inline(__always)
+    func find(_ s: UnsafeBufferPointer<UInt8>, readable: Int = 0) -> Int? {
+        let signature = readable >= 8 ? Self.wideSignature(s) : Self.signature(s)
         return signatures.withUnsafeBufferPointer { sig in
             @inline(__always) func equal(_ k: Int) -> Bool {
                 guard sig[k] == signature else { return false }
