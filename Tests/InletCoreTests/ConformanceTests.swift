@@ -11,7 +11,8 @@ import Testing
     }
 
     @Test func jsonSchemaTestSuite() throws {
-        let skipDocument = try JSONDocument(parsing: Array(try Data(contentsOf: Self.directory.appendingPathComponent("skipped.json"))))
+        let skipDocument = try JSONDocument(
+            parsing: Array(try Data(contentsOf: Self.directory.appendingPathComponent("skipped.json"))))
         var skips: [String: String] = [:]
         for (key, value) in skipDocument.members(0) { skips[skipDocument.string(key)] = skipDocument.string(value) }
 
@@ -57,7 +58,8 @@ import Testing
                         let reasons = contract.validate(data, 0)
                         if valid != expected {
                             failures.append(
-                                "\(key): expected \(expected ? "valid" : "invalid"), got \(valid ? "valid" : "invalid") \(reasons)")
+                                "\(key): expected \(expected ? "valid" : "invalid"), got \(valid ? "valid" : "invalid") \(reasons)"
+                            )
                         } else if reasons.isEmpty != valid {
                             failures.append("\(key): isValid is \(valid) but validate gave \(reasons)")
                         } else {

@@ -37,6 +37,8 @@ import Testing
             let total = Double(d.components.seconds) * 1e9 + Double(d.components.attoseconds) / 1e9
             return String(format: "%.0f ns", total / Double(n))
         }
-        print("\(event.count)-byte event, \(n) runs: parse \(ns(parseTime)), isValid \(ns(validateTime)), parse+validate \(ns(both))")
+        print(
+            "\(event.count)-byte event, \(n) runs: parse \(ns(parseTime)), isValid \(ns(validateTime)), parse+validate \(ns(both))"
+        )
     }
 }

@@ -32,7 +32,9 @@ private func compileError(_ schema: String) -> ContractError? {
 
     @Test func emptyIdFailsAtId() throws {
         let found = try reasons(.default, #"{"Id":""}"#)
-        #expect(found.contains(ValidationReason(pointer: "/Id", keyword: "minLength", message: "must be at least 1 character long")))
+        #expect(
+            found.contains(
+                ValidationReason(pointer: "/Id", keyword: "minLength", message: "must be at least 1 character long")))
         #expect(found.allSatisfy { $0.pointer == "/Id" })
     }
 
@@ -54,9 +56,10 @@ private func compileError(_ schema: String) -> ContractError? {
 
     @Test func typesAndExtras() throws {
         #expect(try reasons(.default, #"{"Id":1}"#).map(\.keyword) == ["type"])
-        #expect(try reasons(.default, #"{"Id":"1","Name":null}"#) == [
-            ValidationReason(pointer: "/Name", keyword: "type", message: "must be a string, not null")
-        ])
+        #expect(
+            try reasons(.default, #"{"Id":"1","Name":null}"#) == [
+                ValidationReason(pointer: "/Name", keyword: "type", message: "must be a string, not null")
+            ])
         #expect(try reasons(.default, #"[1]"#).map(\.keyword) == ["type"])
         #expect(try valid(.default, #"{"Id":"1","Extra":{"anything":[1,2,3]}}"#))
         #expect(try valid(.default, #"{"I\u0064":"1"}"#), "escaped keys match by their decoded name")
@@ -67,7 +70,10 @@ private func compileError(_ schema: String) -> ContractError? {
     @Test func collectsEveryReason() throws {
         let long = String(repeating: "é", count: 300)
         let found = try reasons(.default, #"{"Id":"","Name":5,"Age":"\#(long)"}"#)
-        #expect(found.map { "\($0.pointer) \($0.keyword)" }.sorted() == ["/Age maxLength", "/Id minLength", "/Id pattern", "/Name type"])
+        #expect(
+            found.map { "\($0.pointer) \($0.keyword)" }.sorted() == [
+                "/Age maxLength", "/Id minLength", "/Id pattern", "/Name type",
+            ])
     }
 
     @Test func validatesValuesInsideBatches() throws {
@@ -139,7 +145,8 @@ private func compileError(_ schema: String) -> ContractError? {
 
     @Test func referenceCycles() {
         #expect(compileError(##"{"$ref":"#"}"##)?.code == .referenceCycle)
-        let indirect = ##"{"$defs":{"a":{"$ref":"#/$defs/b"},"b":{"anyOf":[{"$ref":"#/$defs/a"}]}},"$ref":"#/$defs/a"}"##
+        let indirect =
+            ##"{"$defs":{"a":{"$ref":"#/$defs/b"},"b":{"anyOf":[{"$ref":"#/$defs/a"}]}},"$ref":"#/$defs/a"}"##
         #expect(compileError(indirect)?.code == .referenceCycle)
         // Recursion that descends into the instance is fine.
         #expect(compileError(##"{"properties":{"next":{"$ref":"#"}}}"##) == nil)
@@ -165,7 +172,8 @@ private func compileError(_ schema: String) -> ContractError? {
         #expect(try !valid(maximum, "9007199254740994"))
         #expect(try valid(maximum, "9007199254740993.0"))
 
-        let exclusive = try contract(#"{"exclusiveMaximum":18446744073709551616,"exclusiveMinimum":-9223372036854775809}"#)
+        let exclusive = try contract(
+            #"{"exclusiveMaximum":18446744073709551616,"exclusiveMinimum":-9223372036854775809}"#)
         #expect(try valid(exclusive, "18446744073709551615"))
         #expect(try !valid(exclusive, "18446744073709551616"))
         #expect(try !valid(exclusive, "1.8446744073709551616e19"))
@@ -180,15 +188,18 @@ private func compileError(_ schema: String) -> ContractError? {
     }
 
     @Test func boundMessages() throws {
-        #expect(try reasons(contract(#"{"minimum":1.5}"#), "1") == [
-            ValidationReason(pointer: "", keyword: "minimum", message: "must be at least 1.5")
-        ])
+        #expect(
+            try reasons(contract(#"{"minimum":1.5}"#), "1") == [
+                ValidationReason(pointer: "", keyword: "minimum", message: "must be at least 1.5")
+            ])
         #expect(try reasons(contract(#"{"exclusiveMaximum":3}"#), "3").map(\.message) == ["must be less than 3"])
     }
 
     @Test func integers() throws {
         let c = try contract(#"{"type":"integer"}"#)
-        for text in ["1", "1.0", "-0", "1e2", "1.5e1", "12345678901234567890123"] { #expect(try valid(c, text), "\(text)") }
+        for text in ["1", "1.0", "-0", "1e2", "1.5e1", "12345678901234567890123"] {
+            #expect(try valid(c, text), "\(text)")
+        }
         for text in ["1.5", "12e-1", "1e-400"] { #expect(try !valid(c, text), "\(text)") }
         #expect(try reasons(c, "1.5").map(\.message) == ["must be an integer, not a number with a fractional part"])
     }
@@ -211,31 +222,40 @@ private func compileError(_ schema: String) -> ContractError? {
         #expect(try valid(contract(#"{"enum":["\u00e4",2]}"#), #""ä""#))
         #expect(try !valid(contract(#"{"enum":["\u00e4"]}"#), #""a\u0308""#), "no Unicode normalisation")
         #expect(try valid(contract(#"{"uniqueItems":true}"#), #"[1,"1",[1],{"1":1},true]"#))
-        #expect(try reasons(contract(#"{"uniqueItems":true}"#), #"[{"a":1,"b":2},0,{"b":2,"a":1.0}]"#).map(\.message) == [
-            "must not contain duplicates, but items 0 and 2 are equal"
-        ])
+        #expect(
+            try reasons(contract(#"{"uniqueItems":true}"#), #"[{"a":1,"b":2},0,{"b":2,"a":1.0}]"#).map(\.message) == [
+                "must not contain duplicates, but items 0 and 2 are equal"
+            ])
         let many = (0..<100).map(String.init).joined(separator: ",")
         #expect(try valid(contract(#"{"uniqueItems":true}"#), "[\(many)]"))
-        #expect(try reasons(contract(#"{"uniqueItems":true}"#), "[\(many),42.0]").map(\.message) == [
-            "must not contain duplicates, but items 42 and 100 are equal"
-        ])
+        #expect(
+            try reasons(contract(#"{"uniqueItems":true}"#), "[\(many),42.0]").map(\.message) == [
+                "must not contain duplicates, but items 42 and 100 are equal"
+            ])
     }
 
     @Test func pointersAreEscaped() throws {
-        let c = try contract(#"{"properties":{"a/b":{"type":"string"},"m~n":{"type":"string"}},"items":{"type":"string"}}"#)
+        let c = try contract(
+            #"{"properties":{"a/b":{"type":"string"},"m~n":{"type":"string"}},"items":{"type":"string"}}"#)
         #expect(try reasons(c, #"{"a/b":1,"m~n":2}"#).map(\.pointer) == ["/a~1b", "/m~0n"])
         #expect(try reasons(c, #"["a",1]"#).map(\.pointer) == ["/1"])
     }
 
     @Test func applicatorsGiveOneReason() throws {
         let anyOf = try contract(#"{"anyOf":[{"type":"string"},{"type":"integer","minimum":10}]}"#)
-        #expect(try reasons(anyOf, "5") == [
-            ValidationReason(pointer: "", keyword: "anyOf", message: "must match at least one of the 2 anyOf schemas, but matches none")
-        ])
+        #expect(
+            try reasons(anyOf, "5") == [
+                ValidationReason(
+                    pointer: "", keyword: "anyOf",
+                    message: "must match at least one of the 2 anyOf schemas, but matches none")
+            ])
         let oneOf = try contract(#"{"properties":{"x":{"oneOf":[{"type":"integer"},{"minimum":0}]}}}"#)
-        #expect(try reasons(oneOf, #"{"x":1}"#) == [
-            ValidationReason(pointer: "/x", keyword: "oneOf", message: "must match exactly one of the 2 oneOf schemas, but matches #0 and #1")
-        ])
+        #expect(
+            try reasons(oneOf, #"{"x":1}"#) == [
+                ValidationReason(
+                    pointer: "/x", keyword: "oneOf",
+                    message: "must match exactly one of the 2 oneOf schemas, but matches #0 and #1")
+            ])
     }
 
     @Test func objectKeywords() throws {
@@ -244,10 +264,20 @@ private func compileError(_ schema: String) -> ContractError? {
         )
         #expect(try valid(c, #"{"x-1":"s"}"#))
         let found = try reasons(c, #"{"a":1,"x-1":2,"toolong":3}"#)
-        #expect(found.contains(ValidationReason(pointer: "/x-1", keyword: "type", message: "must be a string, not an integer")))
-        #expect(found.contains(ValidationReason(pointer: "/toolong", keyword: "additionalProperties", message: "property \"toolong\" is not allowed")))
+        #expect(
+            found.contains(
+                ValidationReason(pointer: "/x-1", keyword: "type", message: "must be a string, not an integer")))
+        #expect(
+            found.contains(
+                ValidationReason(
+                    pointer: "/toolong", keyword: "additionalProperties", message: "property \"toolong\" is not allowed"
+                )))
         #expect(found.contains { $0.pointer == "/toolong" && $0.keyword == "propertyNames" })
-        #expect(found.contains(ValidationReason(pointer: "", keyword: "dependentRequired", message: "missing property \"b\", which is required when \"a\" is present")))
+        #expect(
+            found.contains(
+                ValidationReason(
+                    pointer: "", keyword: "dependentRequired",
+                    message: "missing property \"b\", which is required when \"a\" is present")))
         #expect(try reasons(c, "{}").map(\.keyword) == ["minProperties"])
     }
 
@@ -275,15 +305,20 @@ private func compileError(_ schema: String) -> ContractError? {
         #expect(try valid(c, "{\(all)}"))
         let missingLast = names.dropLast().map { "\"\($0)\":1" }.joined(separator: ",")
         #expect(try reasons(c, "{\(missingLast)}").map(\.message) == ["missing required property \"p79\""])
-        #expect(try reasons(c, #"{\#(all),"p70":"x"}"#.replacingOccurrences(of: #""p70":1,"#, with: "")).map(\.pointer) == ["/p70"])
+        #expect(
+            try reasons(c, #"{\#(all),"p70":"x"}"#.replacingOccurrences(of: #""p70":1,"#, with: "")).map(\.pointer) == [
+                "/p70"
+            ])
     }
 
     @Test func arrayKeywords() throws {
         let c = try contract(#"{"prefixItems":[{"type":"string"}],"items":false,"minItems":1}"#)
         #expect(try valid(c, #"["a"]"#))
-        #expect(try reasons(c, #"["a",2]"#) == [
-            ValidationReason(pointer: "/1", keyword: "items", message: "is not allowed: the array may have at most 1 item")
-        ])
+        #expect(
+            try reasons(c, #"["a",2]"#) == [
+                ValidationReason(
+                    pointer: "/1", keyword: "items", message: "is not allowed: the array may have at most 1 item")
+            ])
         #expect(try reasons(c, "[]").map(\.keyword) == ["minItems"])
         let contains = try contract(#"{"contains":{"type":"integer"},"minContains":2,"maxContains":3}"#)
         #expect(try valid(contains, #"[1,"a",2]"#))
@@ -292,7 +327,8 @@ private func compileError(_ schema: String) -> ContractError? {
     }
 
     @Test func ifThenElse() throws {
-        let c = try contract(#"{"if":{"properties":{"kind":{"const":"a"}}},"then":{"required":["a"]},"else":{"required":["b"]}}"#)
+        let c = try contract(
+            #"{"if":{"properties":{"kind":{"const":"a"}}},"then":{"required":["a"]},"else":{"required":["b"]}}"#)
         #expect(try valid(c, #"{"kind":"a","a":1}"#))
         #expect(try reasons(c, #"{"kind":"a"}"#).map(\.message) == ["missing required property \"a\""])
         #expect(try reasons(c, #"{"kind":"z"}"#).map(\.message) == ["missing required property \"b\""])
@@ -324,9 +360,14 @@ private func compileError(_ schema: String) -> ContractError? {
     }
 
     @Test func refsAndRecursion() throws {
-        let tree = try contract(##"{"$defs":{"node":{"type":"object","properties":{"children":{"type":"array","items":{"$ref":"#/$defs/node"}},"v":{"type":"integer"}}}},"$ref":"#/$defs/node"}"##)
+        let tree = try contract(
+            ##"{"$defs":{"node":{"type":"object","properties":{"children":{"type":"array","items":{"$ref":"#/$defs/node"}},"v":{"type":"integer"}}}},"$ref":"#/$defs/node"}"##
+        )
         #expect(try valid(tree, #"{"v":1,"children":[{"v":2,"children":[{"v":3}]}]}"#))
-        #expect(try reasons(tree, #"{"v":1,"children":[{"v":2,"children":[{"v":"x"}]}]}"#).map(\.pointer) == ["/children/0/children/0/v"])
+        #expect(
+            try reasons(tree, #"{"v":1,"children":[{"v":2,"children":[{"v":"x"}]}]}"#).map(\.pointer) == [
+                "/children/0/children/0/v"
+            ])
         let nested = try contract(##"{"type":"array","items":{"$ref":"#"}}"##)
         let deep = String(repeating: "[", count: 64) + String(repeating: "]", count: 64)
         #expect(try valid(nested, deep))
@@ -354,7 +395,8 @@ private func compileError(_ schema: String) -> ContractError? {
     }
 
     @Test func sharedAcrossTasks() async throws {
-        let c = try contract(#"{"type":"object","patternProperties":{"^[a-z]+[0-9]$":{"type":"integer"}},"required":["a1"]}"#)
+        let c = try contract(
+            #"{"type":"object","patternProperties":{"^[a-z]+[0-9]$":{"type":"integer"}},"required":["a1"]}"#)
         let results = await withTaskGroup(of: Bool.self) { group in
             for t in 0..<8 {
                 group.addTask {
@@ -373,11 +415,14 @@ private func compileError(_ schema: String) -> ContractError? {
 
     @Test func booleanSchemas() throws {
         #expect(try valid(contract("true"), "1"))
-        #expect(try reasons(contract("false"), "1") == [
-            ValidationReason(pointer: "", keyword: "false", message: "no value is allowed here (the schema is false)")
-        ])
-        #expect(try reasons(contract(#"{"properties":{"a":false}}"#), #"{"a":1}"#) == [
-            ValidationReason(pointer: "/a", keyword: "properties", message: "property \"a\" is not allowed")
-        ])
+        #expect(
+            try reasons(contract("false"), "1") == [
+                ValidationReason(
+                    pointer: "", keyword: "false", message: "no value is allowed here (the schema is false)")
+            ])
+        #expect(
+            try reasons(contract(#"{"properties":{"a":false}}"#), #"{"a":1}"#) == [
+                ValidationReason(pointer: "/a", keyword: "properties", message: "property \"a\" is not allowed")
+            ])
     }
 }

@@ -61,7 +61,8 @@ public struct Contract: Sendable {
             return [ValidationReason(pointer: "", keyword: "contract", message: "does not keep the contract")]
         }
         return found.map {
-            ValidationReason(pointer: document.pointer(to: $0.instance, from: index), keyword: $0.keyword, message: $0.message)
+            ValidationReason(
+                pointer: document.pointer(to: $0.instance, from: index), keyword: $0.keyword, message: $0.message)
         }
     }
 

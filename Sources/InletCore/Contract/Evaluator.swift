@@ -111,7 +111,8 @@ struct Evaluator {
                 break
             }
             if !matched {
-                sink.add(i, "anyOf", "must match at least one of the \(schema.anyOf.count) anyOf schemas, but matches none")
+                sink.add(
+                    i, "anyOf", "must match at least one of the \(schema.anyOf.count) anyOf schemas, but matches none")
                 guard S.collects else { return false }
                 valid = false
             }
@@ -152,7 +153,8 @@ struct Evaluator {
             if branch >= 0
                 && !child(
                     branch, i, depth, &sink, condition ? "then" : "else",
-                    condition ? "is not allowed when the if schema matches" : "is not allowed unless the if schema matches")
+                    condition
+                        ? "is not allowed when the if schema matches" : "is not allowed unless the if schema matches")
             {
                 guard S.collects else { return false }
                 valid = false
@@ -287,19 +289,28 @@ struct Evaluator {
         if schema.string.minLength > 0 || schema.string.maxLength < Int.max {
             let length = tape.codePoints(i)
             if length < schema.string.minLength {
-                sink.add(i, "minLength", "must be at least \(schema.string.minLength) character\(schema.string.minLength == 1 ? "" : "s") long")
+                sink.add(
+                    i, "minLength",
+                    "must be at least \(schema.string.minLength) character\(schema.string.minLength == 1 ? "" : "s") long"
+                )
                 guard S.collects else { return false }
                 valid = false
             }
             if length > schema.string.maxLength {
-                sink.add(i, "maxLength", "must be at most \(schema.string.maxLength) character\(schema.string.maxLength == 1 ? "" : "s") long")
+                sink.add(
+                    i, "maxLength",
+                    "must be at most \(schema.string.maxLength) character\(schema.string.maxLength == 1 ? "" : "s") long"
+                )
                 guard S.collects else { return false }
                 valid = false
             }
         }
         if schema.string.pattern != nil || schema.string.format != nil {
             let (patternOK, formatOK) = tape.withString(i) { s in
-                (schema.string.pattern.map { $0.matches(s) } ?? true, schema.string.format.map { $0.matches(s) } ?? true)
+                (
+                    schema.string.pattern.map { $0.matches(s) } ?? true,
+                    schema.string.format.map { $0.matches(s) } ?? true
+                )
             }
             if !patternOK {
                 sink.add(i, "pattern", schema.string.pattern!.failureMessage)
@@ -316,16 +327,21 @@ struct Evaluator {
 
     // MARK: - Arrays
 
-    func checkArray<S: ReasonSink>(_ schema: SchemaNode, _ i: Int, _ n: JSONNode, _ depth: Int, _ sink: inout S) -> Bool {
+    func checkArray<S: ReasonSink>(_ schema: SchemaNode, _ i: Int, _ n: JSONNode, _ depth: Int, _ sink: inout S) -> Bool
+    {
         let count = Int(n.count)
         var valid = true
         if count < schema.array.minItems {
-            sink.add(i, "minItems", "must have at least \(schema.array.minItems) item\(schema.array.minItems == 1 ? "" : "s")")
+            sink.add(
+                i, "minItems",
+                "must have at least \(schema.array.minItems) item\(schema.array.minItems == 1 ? "" : "s")")
             guard S.collects else { return false }
             valid = false
         }
         if count > schema.array.maxItems {
-            sink.add(i, "maxItems", "must have at most \(schema.array.maxItems) item\(schema.array.maxItems == 1 ? "" : "s")")
+            sink.add(
+                i, "maxItems", "must have at most \(schema.array.maxItems) item\(schema.array.maxItems == 1 ? "" : "s")"
+            )
             guard S.collects else { return false }
             valid = false
         }
@@ -346,8 +362,8 @@ struct Evaluator {
                 } else if schema.array.items >= 0 {
                     if !child(
                         schema.array.items, element, depth, &sink, "items",
-                        "is not allowed: the array may have at most \(schema.array.prefixItems.count) item\(schema.array.prefixItems.count == 1 ? "" : "s")")
-                    {
+                        "is not allowed: the array may have at most \(schema.array.prefixItems.count) item\(schema.array.prefixItems.count == 1 ? "" : "s")"
+                    ) {
                         guard S.collects else { return false }
                         valid = false
                     }
@@ -363,14 +379,16 @@ struct Evaluator {
                         i, schema.array.minContains == 1 ? "contains" : "minContains",
                         schema.array.minContains == 1
                             ? "must contain an item that matches the contains schema"
-                            : "must contain at least \(schema.array.minContains) items that match the contains schema, but has \(matches)")
+                            : "must contain at least \(schema.array.minContains) items that match the contains schema, but has \(matches)"
+                    )
                     guard S.collects else { return false }
                     valid = false
                 }
                 if matches > schema.array.maxContains {
                     sink.add(
                         i, "maxContains",
-                        "must contain at most \(schema.array.maxContains) items that match the contains schema, but has \(matches)")
+                        "must contain at most \(schema.array.maxContains) items that match the contains schema, but has \(matches)"
+                    )
                     guard S.collects else { return false }
                     valid = false
                 }
@@ -453,18 +471,22 @@ struct Evaluator {
         return false
     }
 
-    func checkObject<S: ReasonSink>(_ schema: SchemaNode, _ i: Int, _ n: JSONNode, _ depth: Int, _ sink: inout S) -> Bool {
+    func checkObject<S: ReasonSink>(
+        _ schema: SchemaNode, _ i: Int, _ n: JSONNode, _ depth: Int, _ sink: inout S
+    ) -> Bool {
         let count = Int(n.count)
         var valid = true
         let minProperties = schema.object.minProperties
         let maxProperties = schema.object.maxProperties
         if count < minProperties {
-            sink.add(i, "minProperties", "must have at least \(minProperties) propert\(minProperties == 1 ? "y" : "ies")")
+            sink.add(
+                i, "minProperties", "must have at least \(minProperties) propert\(minProperties == 1 ? "y" : "ies")")
             guard S.collects else { return false }
             valid = false
         }
         if count > maxProperties {
-            sink.add(i, "maxProperties", "must have at most \(maxProperties) propert\(maxProperties == 1 ? "y" : "ies")")
+            sink.add(
+                i, "maxProperties", "must have at most \(maxProperties) propert\(maxProperties == 1 ? "y" : "ies")")
             guard S.collects else { return false }
             valid = false
         }
@@ -487,7 +509,10 @@ struct Evaluator {
                         let sub = schema.object.nameSchemas[k]
                         if sub >= 0 {
                             covered = true
-                            if !child(sub, value, depth, &sink, "properties", "property \(quoted(tape.string(key))) is not allowed") {
+                            if !child(
+                                sub, value, depth, &sink, "properties",
+                                "property \(quoted(tape.string(key))) is not allowed")
+                            {
                                 guard S.collects else { return false }
                                 valid = false
                             }
@@ -495,7 +520,8 @@ struct Evaluator {
                     }
                 }
                 if hasPatterns {
-                    for (pattern, sub) in schema.object.patternProperties where tape.withString(key, { pattern.matches($0) }) {
+                    for (pattern, sub) in schema.object.patternProperties
+                    where tape.withString(key, { pattern.matches($0) }) {
                         covered = true
                         if !child(
                             sub, value, depth, &sink, "patternProperties",
@@ -520,7 +546,9 @@ struct Evaluator {
                         var inner = ReasonList()
                         if !eval(propertyNames, key, depth + 1, &inner) {
                             let why = inner.items.map(\.message).joined(separator: "; ")
-                            sink.add(key, "propertyNames", "property name \(quoted(tape.string(key))) is not allowed: \(why)")
+                            sink.add(
+                                key, "propertyNames", "property name \(quoted(tape.string(key))) is not allowed: \(why)"
+                            )
                             valid = false
                         }
                     } else {
@@ -539,7 +567,8 @@ struct Evaluator {
             }
         }
         if !schema.object.dependentRequired.isEmpty {
-            for (trigger, dependents) in schema.object.dependentRequired where present(trigger, seen, i, schema.object.names) {
+            for (trigger, dependents) in schema.object.dependentRequired
+            where present(trigger, seen, i, schema.object.names) {
                 for k in dependents where !present(k, seen, i, schema.object.names) {
                     sink.add(
                         i, "dependentRequired",

@@ -67,13 +67,19 @@ struct NumberView {
         var f = -1
         var m = intStart
         while m < intEnd {
-            if p[m] != 0x30 { f = m; break }
+            if p[m] != 0x30 {
+                f = m
+                break
+            }
             m += 1
         }
         if f < 0 {
             m = fracStart
             while m < fracEnd {
-                if p[m] != 0x30 { f = m; break }
+                if p[m] != 0x30 {
+                    f = m
+                    break
+                }
                 m += 1
             }
         }
@@ -228,7 +234,8 @@ struct Divisor: Sendable {
         if x.isZero { return true }
         guard let m = mantissa else {
             // A divisor with more than 19 significant digits: fall back to binary floating point.
-            let text = String(decoding: UnsafeBufferPointer(start: x.p + x.start, count: x.end - x.start), as: UTF8.self)
+            let text = String(
+                decoding: UnsafeBufferPointer(start: x.p + x.start, count: x.end - x.start), as: UTF8.self)
             let quotient = (Double(text) ?? .nan) / approximate
             return quotient.isFinite && quotient == quotient.rounded(.towardZero)
         }

@@ -82,7 +82,8 @@ struct SchemaCompiler {
                 guard doc.kind(id) == .string else { throw invalid(id, "$id must be a string, not \(kindName(id))") }
                 var resolved = URIReference(doc.string(id)).resolved(against: parentBase)
                 if let fragment = resolved.fragment, !fragment.isEmpty {
-                    throw invalid(id, "$id must not have a fragment (\"#\(fragment)\"); use $anchor to name a subschema")
+                    throw invalid(
+                        id, "$id must not have a fragment (\"#\(fragment)\"); use $anchor to name a subschema")
                 }
                 resolved.fragment = nil
                 scope = resolved
@@ -134,7 +135,8 @@ struct SchemaCompiler {
         }
         let resourceBase = scopeOf[resource] ?? base
         guard let fragment = JSONPointer.percentDecoded(uri.fragment ?? "") else {
-            throw ContractError(.unresolvedReference, at: pointer(v), "$ref \"\(ref)\" has a malformed %-escape in its fragment")
+            throw ContractError(
+                .unresolvedReference, at: pointer(v), "$ref \"\(ref)\" has a malformed %-escape in its fragment")
         }
         if fragment.isEmpty { return (resource, resourceBase) }
         if fragment.hasPrefix("/") {
@@ -169,7 +171,8 @@ struct SchemaCompiler {
         }
         guard let anchored = anchors[resourceKey + "#" + fragment] else {
             throw ContractError(
-                .unresolvedReference, at: pointer(v), "$ref \"\(ref)\" names an anchor \"\(fragment)\" that no $anchor defines")
+                .unresolvedReference, at: pointer(v),
+                "$ref \"\(ref)\" names an anchor \"\(fragment)\" that no $anchor defines")
         }
         return (anchored, resourceBase)
     }
@@ -193,7 +196,8 @@ struct SchemaCompiler {
         }
     }
 
-    private mutating func subschemaArray(_ v: Int, _ keyword: String, base: URIReference) throws(ContractError) -> [Int] {
+    private mutating func subschemaArray(_ v: Int, _ keyword: String, base: URIReference) throws(ContractError) -> [Int]
+    {
         guard doc.kind(v) == .array, doc.nodes[v].count > 0 else {
             throw invalid(v, "\(keyword) must be a non-empty array of schemas")
         }
@@ -228,7 +232,9 @@ struct SchemaCompiler {
     private func utf8(_ v: Int) -> [UInt8] { Array(doc.string(v).utf8) }
 
     private func stringArray(_ v: Int, _ keyword: String) throws(ContractError) -> [[UInt8]] {
-        guard doc.kind(v) == .array else { throw invalid(v, "\(keyword) must be an array of strings, not \(kindName(v))") }
+        guard doc.kind(v) == .array else {
+            throw invalid(v, "\(keyword) must be an array of strings, not \(kindName(v))")
+        }
         var out: [[UInt8]] = []
         for element in doc.elements(v) {
             guard doc.kind(element) == .string else {
@@ -287,7 +293,9 @@ struct SchemaCompiler {
                 guard doc.kind(v) == .object else { throw invalid(v, "$defs must be an object of schemas") }
                 for (_, sub) in doc.members(v) { _ = try subschema(sub, keyword, base: base) }
             case "$id", "$anchor", "$dynamicAnchor", "$schema", "$comment":
-                guard doc.kind(v) == .string else { throw invalid(v, "\(keyword) must be a string, not \(kindName(v))") }
+                guard doc.kind(v) == .string else {
+                    throw invalid(v, "\(keyword) must be a string, not \(kindName(v))")
+                }
 
             // Any instance type
             case "type":

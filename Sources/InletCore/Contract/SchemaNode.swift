@@ -108,7 +108,9 @@ struct NameTable: Sendable {
         while size < count * 2 { size <<= 1 }
         slots = [Int32](repeating: -1, count: size)
         for k in 0..<count {
-            let h = bytes.withUnsafeBufferPointer { Self.hash(UnsafeBufferPointer(rebasing: $0[starts[k]..<starts[k + 1]])) }
+            let h = bytes.withUnsafeBufferPointer {
+                Self.hash(UnsafeBufferPointer(rebasing: $0[starts[k]..<starts[k + 1]]))
+            }
             var slot = Int(h) & (size - 1)
             while slots[slot] >= 0 { slot = (slot + 1) & (size - 1) }
             slots[slot] = Int32(k)

@@ -59,7 +59,8 @@ struct Tape {
             if c == 0x5C {
                 if bytes[k + 1] == 0x75 {
                     // \uD8xx\uDCxx is one scalar written as two escapes.
-                    let high = bytes[k + 2] | 0x20 == 0x64 && (bytes[k + 3] | 0x20) >= 0x38 && (bytes[k + 3] | 0x20) <= 0x62
+                    let high =
+                        bytes[k + 2] | 0x20 == 0x64 && (bytes[k + 3] | 0x20) >= 0x38 && (bytes[k + 3] | 0x20) <= 0x62
                     k += high ? 12 : 6
                 } else {
                     k += 2
@@ -183,7 +184,9 @@ enum JSONEquality {
             var p = i + 1
             for _ in 0..<Int(x.count) {
                 // Members combine by addition so that their order does not matter.
-                h = h &+ (hash(a, p, depth: depth + 1) &* 31 ^ hash(a, p + 1, depth: depth + 1)) &* 0x9E37_79B9_7F4A_7C15
+                h =
+                    h &+ (hash(a, p, depth: depth + 1) &* 31 ^ hash(a, p + 1, depth: depth + 1))
+                    &* 0x9E37_79B9_7F4A_7C15
                 p = Int(a.nodes[p + 1].next)
             }
             return h
