@@ -24,6 +24,21 @@ inlet_install_python_peers() {
     python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore -r "$req"
 }
 
+# Puts the AWS SAM CLI on PATH, from its own virtualenv (.venv-sam) so that its pinned
+# dependencies cannot clash with the test peers'. It also ships AWS's Runtime Interface
+# Emulator binary.
+inlet_install_sam_cli() {
+    local top venv
+    top="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+    venv="$top/.venv-sam"
+    if [ ! -x "$venv/bin/sam" ]; then
+        echo "inlet: installing the AWS SAM CLI into $venv" >&2
+        python3 -m venv "$venv"
+        "$venv/bin/pip" install -q --disable-pip-version-check aws-sam-cli
+    fi
+    export PATH="$PATH:$venv/bin"
+}
+
 # A free TCP port on 127.0.0.1.
 inlet_free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'

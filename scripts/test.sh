@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 inlet_install_system_packages
 inlet_install_python_peers
+inlet_install_sam_cli
 
 # The deploy kit: cfn-lint, IAM least privilege, Snowflake SQL through sqlglot, diagram freshness.
 python3 -m pytest tests/deploy -q -rs -p no:cacheprovider
