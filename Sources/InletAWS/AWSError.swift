@@ -167,7 +167,8 @@ public struct AWSError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The error of a JSON-protocol (awsJson1.1) response with a non-2xx status.
     ///
     /// The code comes from the body's `__type` (or `code`), else the `x-amzn-ErrorType`
-    /// header, else the status (`"503"`); the message from `message` or `Message`.
+    /// header, else an XML error body (see ``fromXMLResponse(_:)``), else the status
+    /// (`"503"`); the message from `message` or `Message`.
     public static func fromJSONResponse(_ response: HTTPResponse) -> AWSError {
         var code: String?
         var message = ""
@@ -185,6 +186,13 @@ public struct AWSError: Error, Sendable, Equatable, CustomStringConvertible {
             }
         }
         if code == nil || code!.isEmpty, let header = response.headers["x-amzn-ErrorType"] { code = header }
+        if code == nil || code!.isEmpty, response.body.first(where: { $0 > 0x20 }) == UInt8(ascii: "<") {
+            // Some front ends (and moto's signature checks) answer JSON services in the XML
+            // error shape of the query protocol: <ErrorResponse><Errors><Error>…
+            var error = fromXMLResponse(response)
+            if let requestId = requestId(of: response) { error.requestId = error.requestId ?? requestId }
+            return error
+        }
         let normalized = code.map { normalizeCode($0) } ?? ""
         return AWSError(
             kind: .service, code: normalized.isEmpty ? String(response.status) : normalized,
@@ -193,7 +201,7 @@ public struct AWSError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The error of an S3 (REST-XML) response with a non-2xx status:
-    /// `<Error><Code/><Message/><RequestId/></Error>`.
+    /// `<Error><Code/><Message/><RequestId/></Error>` (also found inside `<ErrorResponse>`).
     ///
     /// Without a body (HEAD), the code is derived from the status: `NotFound` (404),
     /// `Forbidden` (403), `PreconditionFailed` (412), `NotModified` (304), `BadRequest`
@@ -203,8 +211,9 @@ public struct AWSError: Error, Sendable, Equatable, CustomStringConvertible {
         var message = ""
         var requestId = requestId(of: response)
         if let root = XMLElement.parse(response.body) {
-            let error = root.name == "Error" ? root : root.child("Error")
-            if let error {
+            // S3 answers <Error>; query-protocol services <ErrorResponse><Error> or
+            // <ErrorResponse><Errors><Error>.
+            if let error = root.first(named: "Error") {
                 code = error.childText("Code") ?? ""
                 message = error.childText("Message") ?? ""
                 if let id = error.childText("RequestId"), !id.isEmpty { requestId = id }

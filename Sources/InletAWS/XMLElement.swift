@@ -23,6 +23,15 @@ struct XMLElement: Sendable, Equatable {
         children.filter { $0.name == name }
     }
 
+    /// This element if it is named `name`, else the first descendant so named (depth first).
+    func first(named name: String) -> XMLElement? {
+        if self.name == name { return self }
+        for child in children {
+            if let found = child.first(named: name) { return found }
+        }
+        return nil
+    }
+
     /// The text of the first direct child named `name`.
     func childText(_ name: String) -> String? {
         child(name)?.text

@@ -175,3 +175,20 @@ import Testing
         }
     }
 }
+
+@Suite struct AWSErrorShapeTests {
+    /// moto answers a JSON service's failed signature check in the query protocol's XML shape.
+    @Test func jsonServiceAnsweringInXML() {
+        let body = """
+            <?xml version="1.0" encoding="utf-8"?>
+            <ErrorResponse><Errors><Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we \
+            calculated does not match the signature you provided.</Message><Type>Sender</Type></Error></Errors></ErrorResponse>
+            """
+        let error = AWSError.fromJSONResponse(
+            HTTPResponse(status: 403, headers: ["x-amzn-requestid": "R9"], body: Array(body.utf8)))
+        #expect(error.code == "SignatureDoesNotMatch")
+        #expect(error.message.hasPrefix("The request signature we calculated"))
+        #expect(error.requestId == "R9")
+        #expect(!error.isRetryable)
+    }
+}
