@@ -99,7 +99,8 @@ struct MotoPeer: Sendable {
         try process.run()
         startedServerPID = process.processIdentifier
         atexit {
-            if startedServerPID > 0 { kill(startedServerPID, SIGTERM) }
+            // SIGKILL: a child of a test process may inherit a mask that blocks SIGTERM.
+            if startedServerPID > 0 { kill(startedServerPID, SIGKILL) }
         }
         let url = "http://127.0.0.1:\(port)"
         for _ in 0..<200 {
