@@ -6,6 +6,7 @@ import PackageDescription
 //   InletCompression    CZlib: gzip inflate with a size limit, deflate; request-body decoding
 //   InletSigV4          COpenSSL: the SigV4 signer and verifier (pure; the date is a parameter)
 //   InletHTTP           CCurl: the libcurl transport
+//   InletAWS            Firehose and S3 clients on the signer and the transport (no Foundation)
 //   InletAPIGateway     API Gateway proxy events and responses
 //   InletLambdaRuntime  the Runtime API loop
 //   InletFunction       the ingest handler
@@ -18,6 +19,7 @@ let package = Package(
         .library(name: "InletCore", targets: ["InletCore"]),
         .library(name: "InletSigV4", targets: ["InletSigV4"]),
         .library(name: "InletHTTP", targets: ["InletHTTP"]),
+        .library(name: "InletAWS", targets: ["InletAWS"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -44,6 +46,7 @@ let package = Package(
         // MARK: AWS access
         .target(name: "InletSigV4", dependencies: ["COpenSSL"]),
         .target(name: "InletHTTP", dependencies: ["InletCore", "CCurl"]),
+        .target(name: "InletAWS", dependencies: ["InletCore", "InletSigV4", "InletHTTP"]),
 
         // MARK: The function
         .target(name: "InletAPIGateway", dependencies: ["InletCore"]),
@@ -72,6 +75,9 @@ let package = Package(
             resources: [.copy("Fixtures")]),
         .testTarget(
             name: "InletHTTPTests", dependencies: ["InletHTTP", "InletCore"],
+            exclude: ["Support"]),
+        .testTarget(
+            name: "InletAWSTests", dependencies: ["InletAWS", "InletHTTP", "InletCore", "InletSigV4"],
             exclude: ["Support"]),
         .testTarget(
             name: "InletAPIGatewayTests", dependencies: ["InletAPIGateway", "InletCore"],

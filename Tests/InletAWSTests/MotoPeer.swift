@@ -1,0 +1,186 @@
+import Foundation
+import InletHTTP
+import InletSigV4
+import Testing
+
+@testable import InletAWS
+
+/// The moto_server the integration tests talk to, with its signature checks on.
+///
+/// `INLET_TEST_MOTO_URL` names a running one (`scripts/test.sh` starts it); otherwise the
+/// first test to ask starts `python3 -m moto.server` on a free loopback port and the
+/// process stops it by PID when it exits. Either way `Support/moto_setup.py` then switches
+/// moto's signature checks on (idempotently) and hands out the keys that pass them.
+struct MotoPeer: Sendable {
+    let url: String
+    let credentials: AWSCredentials
+    let region: String
+    let roleArn: String
+
+    static func shared() async throws -> MotoPeer {
+        try await setup.value
+    }
+
+    private static let setup = Task<MotoPeer, any Error> {
+        let url: String
+        if let given = ProcessInfo.processInfo.environment["INLET_TEST_MOTO_URL"], !given.isEmpty {
+            url = given
+        } else {
+            url = try startServer()
+        }
+        let info = try runSetup(url, ["credentials"])
+        return MotoPeer(
+            url: url,
+            credentials: AWSCredentials(accessKeyId: info["accessKeyId"]!, secretAccessKey: info["secretAccessKey"]!),
+            region: info["region"]!, roleArn: info["roleArn"]!)
+    }
+
+    var configuration: AWSConfiguration {
+        AWSConfiguration(credentials: credentials, region: region, endpoint: AWSEndpoint(url: url)!)
+    }
+
+    /// Temporary credentials from STS AssumeRole on this moto (they need their session token).
+    func temporaryCredentials() throws -> AWSCredentials {
+        let info = try Self.runSetup(url, ["assume-role"])
+        return AWSCredentials(
+            accessKeyId: info["accessKeyId"]!, secretAccessKey: info["secretAccessKey"]!,
+            sessionToken: info["sessionToken"]!)
+    }
+
+    /// Creates `bucket` and a DirectPut delivery stream `name` that writes to it under `prefix`.
+    func createStream(_ name: String, bucket: String, prefix: String) throws {
+        _ = try Self.runSetup(url, ["create-stream", name, bucket, prefix])
+    }
+
+    // MARK: Processes
+
+    static let supportDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("Support")
+
+    /// Runs `moto_setup.py URL arguments…` and returns its JSON object.
+    static func runSetup(_ url: String, _ arguments: [String]) throws -> [String: String] {
+        let output = try runPython([supportDirectory.appendingPathComponent("moto_setup.py").path, url] + arguments)
+        let object = try JSONSerialization.jsonObject(with: output)
+        guard let dictionary = object as? [String: String] else {
+            throw PeerFailure(message: "moto_setup.py printed \(String(decoding: output, as: UTF8.self))")
+        }
+        return dictionary
+    }
+
+    static func runPython(_ arguments: [String]) throws -> Data {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3"] + arguments
+        let stdout = Pipe(), stderr = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        try process.run()
+        let out = stdout.fileHandleForReading.readDataToEndOfFile()
+        let err = stderr.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw PeerFailure(
+                message: "python3 \(arguments.joined(separator: " ")) failed (\(process.terminationStatus)); "
+                    + "install the peers with pip install -r scripts/requirements-test.txt. "
+                    + String(decoding: err, as: UTF8.self))
+        }
+        return out
+    }
+
+    /// Starts moto_server on a free port, waits until it answers, and arranges for it to be
+    /// stopped by PID when this process exits.
+    private static func startServer() throws -> String {
+        let port = freeLoopbackPort()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        startedServerPID = process.processIdentifier
+        atexit {
+            // SIGKILL: a child of a test process may inherit a mask that blocks SIGTERM.
+            if startedServerPID > 0 { kill(startedServerPID, SIGKILL) }
+        }
+        let url = "http://127.0.0.1:\(port)"
+        for _ in 0..<200 {
+            if canConnect(port: port) { return url }
+            usleep(50_000)
+        }
+        throw PeerFailure(message: "moto_server did not start on port \(port) within 10 s")
+    }
+
+    struct PeerFailure: Error, CustomStringConvertible {
+        var message: String
+        var description: String { message }
+    }
+}
+
+/// The PID of the moto_server this process started, stopped at exit.
+nonisolated(unsafe) private var startedServerPID: pid_t = 0
+
+/// Whether something accepts TCP connections on 127.0.0.1:`port`.
+func canConnect(port: Int) -> Bool {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return false }
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = UInt16(port).bigEndian
+    return withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+        }
+    }
+}
+
+/// A loopback TCP port that was free a moment ago.
+func freeLoopbackPort() -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    precondition(fd >= 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+            bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
+        }
+    }
+    precondition(bound)
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// A transport that hands each request to `alter` after it was signed, then sends it.
+struct TamperingTransport: HTTPTransport {
+    let base: any HTTPTransport
+    let alter: @Sendable (inout HTTPRequest) -> Void
+
+    func send(_ request: HTTPRequest, timeout: Duration?) async throws(TransportError) -> HTTPResponse {
+        var changed = request
+        alter(&changed)
+        return try await base.send(changed, timeout: timeout)
+    }
+}
+
+/// A transport that counts the requests it passes on.
+final class CountingTransport: HTTPTransport, @unchecked Sendable {
+    let base: any HTTPTransport
+    private let lock = NSLock()
+    private var sent = 0
+    init(_ base: any HTTPTransport) { self.base = base }
+    var count: Int { lock.withLock { sent } }
+
+    func send(_ request: HTTPRequest, timeout: Duration?) async throws(TransportError) -> HTTPResponse {
+        lock.withLock { sent += 1 }
+        return try await base.send(request, timeout: timeout)
+    }
+}
+
+/// A short unique suffix for bucket and stream names.
+func uniqueSuffix() -> String {
+    String(UUID().uuidString.prefix(8)).lowercased()
+}
