@@ -40,6 +40,8 @@ let package = Package(
             name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]),
 
+        .target(name: "CGlibcCompat"),
+
         // MARK: Codecs
         .target(name: "InletCompression", dependencies: ["InletCore", "CZlib"]),
 
@@ -55,7 +57,10 @@ let package = Package(
             dependencies: ["InletCore", "InletHTTP", .product(name: "Logging", package: "swift-log")]),
         .target(
             name: "InletFunction",
-            dependencies: ["InletCore", "InletCompression", "InletAPIGateway", "InletLambdaRuntime"]),
+            dependencies: [
+                "InletCore", "InletCompression", "InletAPIGateway", "InletAWS", "InletLambdaRuntime",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
 
         // MARK: Executables
         .executableTarget(
@@ -64,6 +69,14 @@ let package = Package(
                 "InletCore", "InletCompression",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+
+        .executableTarget(
+            name: "bootstrap",
+            dependencies: [
+                "InletFunction", "InletLambdaRuntime", "InletAWS", "InletHTTP", "CGlibcCompat",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/InletBootstrap"),
 
         // MARK: Tests
         .testTarget(

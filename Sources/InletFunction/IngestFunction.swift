@@ -1,0 +1,130 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import InletAPIGateway
+import InletAWS
+import InletCompression
+import InletCore
+import InletLambdaRuntime
+import Logging
+
+/// The ingest handler: API Gateway event in, valid records to Firehose, rejected and
+/// undelivered events to the error bucket, and a response that tells the sender
+/// exactly what happened. Nothing it answers 2xx for is lost.
+public struct IngestFunction: LambdaHandler {
+    let configuration: FunctionConfiguration
+    let ingestor: Ingestor
+    let firehose: FirehoseClient
+    let s3: S3Client
+
+    /// A handler with its clients.
+    public init(configuration: FunctionConfiguration, firehose: FirehoseClient, s3: S3Client) {
+        self.configuration = configuration
+        self.ingestor = Ingestor(contract: configuration.contract)
+        self.firehose = firehose
+        self.s3 = s3
+    }
+
+    public func handle(_ payload: [UInt8], context: LambdaContext, logger: Logger) async throws -> [UInt8] {
+        let request = try APIGatewayRequest(json: payload)
+        let now = Self.nowMillis()
+        let remaining = context.remainingMillis(nowMillis: now)
+        let deadline = ContinuousClock.now.advanced(by: .milliseconds(min(remaining, 15 * 60 * 1000)))
+        let response = await ingest(request, lambdaRequestId: context.requestId, deadline: deadline, logger: logger)
+        return response.encoded(for: request.version)
+    }
+
+    /// Runs one request through the pipeline and the two sinks.
+    public func ingest(
+        _ request: APIGatewayRequest, lambdaRequestId: String, deadline: ContinuousClock.Instant, logger: Logger
+    ) async -> APIGatewayResponse {
+        let requestId = request.requestId.isEmpty ? lambdaRequestId : request.requestId
+        let context = IngestContext(
+            requestId: requestId, receivedAtMillis: request.timeEpochMillis ?? Self.nowMillis(),
+            sourceIp: request.sourceIp, userAgent: request.userAgent)
+        let batch: IngestBatch
+        do {
+            let format = try BodyFormat.forContentType(request.headers["content-type"])
+            let body = try BodyDecoder.decode(
+                request.body, isBase64Encoded: request.isBase64Encoded,
+                contentEncoding: request.headers["content-encoding"], limits: ingestor.limits)
+            batch = try ingestor.process(body: body, format: format, context: context)
+        } catch {
+            logger.info("request refused", metadata: ["code": "\(error.code.rawValue)"])
+            return IngestOutcome.refused(error, requestId: requestId)
+        }
+
+        // Valid records to Firehose, keeping time back for the error object.
+        var delivered = 0
+        var undelivered: [RejectedEvent] = []
+        if !batch.accepted.isEmpty {
+            let firehoseDeadline = deadline.advanced(by: .milliseconds(-configuration.reserveMillis))
+            let records = batch.accepted.map { batch.record($0) }
+            let outcome = await firehose.putRecordBatch(
+                streamName: configuration.deliveryStreamName, records: records, deadline: firehoseDeadline)
+            for (k, result) in outcome.records.enumerated() {
+                switch result {
+                case .delivered:
+                    delivered += 1
+                case .failed(let code, let message):
+                    let accepted = batch.accepted[k]
+                    undelivered.append(
+                        RejectedEvent(
+                            index: accepted.index, code: .deliveryFailed,
+                            reasons: [ValidationReason(pointer: "", keyword: code, message: message)],
+                            raw: Array(batch.records[accepted.range].dropLast())))
+                }
+            }
+        }
+
+        // Rejected and undelivered events to the error bucket, one object per request.
+        var owed = batch.rejected + undelivered
+        owed.sort { $0.index < $1.index }
+        var stored = true
+        if !owed.isEmpty {
+            let key = errorKey(requestId: requestId, receivedAtMillis: context.receivedAtMillis)
+            let body = ErrorEnvelope.encode(owed, context: context, contractId: ingestor.contract.id)
+            do {
+                _ = try await s3.putObject(
+                    bucket: configuration.errorBucketName, key: key, body: body, contentType: "application/x-ndjson",
+                    deadline: deadline)
+            } catch {
+                stored = false
+                logger.error(
+                    "the error bucket could not be written",
+                    metadata: ["code": "\(error.code)", "status": "\(error.httpStatus.map(String.init) ?? "-")"])
+            }
+        }
+        if !undelivered.isEmpty {
+            logger.warning("Firehose did not take every record", metadata: ["undelivered": "\(undelivered.count)"])
+        }
+        let outcome = IngestOutcome(
+            requestId: requestId, eventCount: batch.eventCount, delivered: delivered, rejected: batch.rejected,
+            deliveryFailed: undelivered.map(\.index), errorsStored: stored)
+        return outcome.response
+    }
+
+    /// `ERROR_KEY_PREFIX/yyyy/MM/dd/HH/<requestId>.json`: deterministic, so a retried
+    /// invocation overwrites its object instead of adding another. The request id is
+    /// reduced to characters that are safe in a key.
+    public func errorKey(requestId: String, receivedAtMillis: Int64) -> String {
+        let t = UTCDateTime(epochMillis: receivedAtMillis)
+        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        let safe = String(
+            String.UnicodeScalarView(
+                requestId.unicodeScalars.map {
+                    ($0.properties.isASCIIHexDigit || ("a"..."z").contains($0) || ("A"..."Z").contains($0)
+                        || $0 == "-" || $0 == "_" || $0 == ".") ? $0 : "_"
+                }))
+        let name = safe.isEmpty || safe.allSatisfy({ $0 == "." }) ? "request" : safe
+        return "\(configuration.errorKeyPrefix)\(t.year)/\(two(t.month))/\(two(t.day))/\(two(t.hour))/\(name).json"
+    }
+
+    static func nowMillis() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+    }
+}
