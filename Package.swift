@@ -10,12 +10,13 @@ import PackageDescription
 //   InletAPIGateway     API Gateway proxy events and responses
 //   InletLambdaRuntime  the Runtime API loop
 //   InletFunction       the ingest handler
-//   executables: inlet (CLI)
+//   executables: inlet (CLI), inlet-aws-bench (signing and PutRecordBatch throughput)
 let package = Package(
     name: "Inlet",
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "inlet", targets: ["InletCLI"]),
+        .executable(name: "inlet-aws-bench", targets: ["InletAWSBench"]),
         .library(name: "InletCore", targets: ["InletCore"]),
         .library(name: "InletSigV4", targets: ["InletSigV4"]),
         .library(name: "InletHTTP", targets: ["InletHTTP"]),
@@ -69,6 +70,8 @@ let package = Package(
                 "InletCore", "InletCompression",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        .executableTarget(
+            name: "InletAWSBench", dependencies: ["InletAWS", "InletSigV4", "InletHTTP", "InletCore"]),
 
         .executableTarget(
             name: "bootstrap",

@@ -84,6 +84,9 @@ public struct PutRecordBatchOutcome: Sendable, Hashable {
 ///   with full-jitter backoff, never validation or authentication errors;
 /// - stays within the caller's deadline: each attempt's timeout is the time left, no sleep
 ///   runs past it, and what is still unsent then fails as `deadline_exceeded`.
+///
+/// Delivery is at least once, as with Firehose itself: a request that timed out or lost its
+/// connection may still have been processed, and its records are sent again.
 public struct FirehoseClient: Sendable, CustomStringConvertible {
     /// Firehose's own limits, and how many requests to have in flight.
     public struct Limits: Sendable, Hashable {

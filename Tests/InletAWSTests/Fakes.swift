@@ -80,6 +80,32 @@ func decodeBatch(_ body: [UInt8]) throws -> (stream: String, records: [[UInt8]])
     return (stream, records)
 }
 
+/// The number of records in a PutRecordBatch body, counted without decoding it.
+func entryCount(_ body: [UInt8]) -> Int {
+    let marker = Array(#"{"Data":"#.utf8)
+    return body.withUnsafeBufferPointer { bytes in
+        var count = 0
+        var index = 0
+        while index + marker.count <= bytes.count {
+            if bytes[index] == UInt8(ascii: "{") && memcmp(bytes.baseAddress! + index, marker, marker.count) == 0 {
+                count += 1
+                index += marker.count
+            } else {
+                index += 1
+            }
+        }
+        return count
+    }
+}
+
+/// Runs blocking work (a child process, a pipe read) on a thread of its own, so that it
+/// does not hold one of the few threads of Swift's cooperative pool that every test shares.
+func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
+}
+
 /// A 200 PutRecordBatch answer: every entry delivered, except those in `failing`.
 func batchResponse(count: Int, failing: Set<Int> = [], code: String = "ServiceUnavailableException") -> HTTPResponse {
     var entries: [String] = []

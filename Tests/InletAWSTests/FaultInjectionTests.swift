@@ -12,7 +12,11 @@ final class FaultServer: @unchecked Sendable {
     private let process: Process
     private let stdin: Pipe  // held open; the server exits when it reaches EOF
 
-    static func start(plan: [String] = [], then: String = "accept", seed: Int = 1) throws -> FaultServer {
+    static func start(plan: [String] = [], then: String = "accept", seed: Int = 1) async throws -> FaultServer {
+        try await offPool { try launch(plan: plan, then: then, seed: seed) }
+    }
+
+    private static func launch(plan: [String], then: String, seed: Int) throws -> FaultServer {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [
@@ -88,12 +92,12 @@ func counts(_ payloads: [[UInt8]]) -> [[UInt8]: Int] {
 
     @Test(arguments: [0.1, 0.3, 0.5])
     func partialFailuresEndWithEveryRecordDeliveredExactlyOnce(fraction: Double) async throws {
-        let server = try FaultServer.start(plan: Array(repeating: "partial:\(fraction)", count: 8), then: "accept")
+        let server = try await FaultServer.start(plan: Array(repeating: "partial:\(fraction)", count: 8), then: "accept")
         defer { server.stop() }
         let firehose = FirehoseClient(configuration: server.configuration, transport: transport)
         let start = ContinuousClock.now
         let outcome = await firehose.putRecordBatch(
-            streamName: "events", records: records.map { $0[...] }, deadline: start + .seconds(20))
+            streamName: "events", records: records.map { $0[...] }, deadline: start + .seconds(60))
         #expect(outcome.allDelivered)
         let stats = try await server.stats()
         #expect(stats.badRequests == 0)
@@ -111,12 +115,12 @@ func counts(_ payloads: [[UInt8]]) -> [[UInt8]: Int] {
 
     @Test func throttlingServerErrorsAndResetsAreRetriedUntilAccepted() async throws {
         let plan = ["throttle", "throttle", "500", "503", "503", "reset", "reset"]
-        let server = try FaultServer.start(plan: plan, then: "accept")
+        let server = try await FaultServer.start(plan: plan, then: "accept")
         defer { server.stop() }
         let firehose = FirehoseClient(configuration: server.configuration, transport: transport)
         let batch = Array(records.prefix(300))
         let outcome = await firehose.putRecordBatch(
-            streamName: "events", records: batch.map { $0[...] }, deadline: .now + .seconds(20))
+            streamName: "events", records: batch.map { $0[...] }, deadline: .now + .seconds(60))
         #expect(outcome.allDelivered)
         let stats = try await server.stats()
         #expect(stats.steps == plan + ["accept"])
@@ -125,7 +129,7 @@ func counts(_ payloads: [[UInt8]]) -> [[UInt8]: Int] {
     }
 
     @Test func aSlowServerCannotHoldTheCallPastTheDeadline() async throws {
-        let server = try FaultServer.start(then: "slow:5")
+        let server = try await FaultServer.start(then: "slow:5")
         defer { server.stop() }
         let firehose = FirehoseClient(configuration: server.configuration, transport: transport)
         let start = ContinuousClock.now
@@ -140,7 +144,7 @@ func counts(_ payloads: [[UInt8]]) -> [[UInt8]: Int] {
     }
 
     @Test func anOverloadedServerCannotHoldTheCallPastTheDeadline() async throws {
-        let server = try FaultServer.start(then: "503")
+        let server = try await FaultServer.start(then: "503")
         defer { server.stop() }
         let firehose = FirehoseClient(configuration: server.configuration, transport: transport)
         let start = ContinuousClock.now
@@ -163,13 +167,13 @@ func counts(_ payloads: [[UInt8]]) -> [[UInt8]: Int] {
 
     @Test func recordsTheServerNeverAcceptsFailWithItsCode() async throws {
         // The first round accepts about 70%; afterwards every entry fails, until attempts run out.
-        let server = try FaultServer.start(plan: ["partial:0.3"], then: "partial:1.0")
+        let server = try await FaultServer.start(plan: ["partial:0.3"], then: "partial:1.0")
         defer { server.stop() }
         let firehose = FirehoseClient(
             configuration: server.configuration, transport: transport, retry: RetryPolicy(maximumAttempts: 4))
         let batch = Array(records.prefix(400))
         let outcome = await firehose.putRecordBatch(
-            streamName: "events", records: batch.map { $0[...] }, deadline: .now + .seconds(20))
+            streamName: "events", records: batch.map { $0[...] }, deadline: .now + .seconds(60))
         let stats = try await server.stats()
         #expect(stats.requests == 4)
         let accepted = Set(stats.accepted)
@@ -187,7 +191,7 @@ func counts(_ payloads: [[UInt8]]) -> [[UInt8]: Int] {
 
     @Test(arguments: ["ValidationException", "AccessDeniedException", "ResourceNotFoundException"])
     func validationAndAccessErrorsAreTriedOnce(code: String) async throws {
-        let server = try FaultServer.start(then: "error:400:\(code)")
+        let server = try await FaultServer.start(then: "error:400:\(code)")
         defer { server.stop() }
         let firehose = FirehoseClient(configuration: server.configuration, transport: transport)
         let outcome = await firehose.putRecordBatch(

@@ -18,7 +18,7 @@ import Testing
         let moto = try await MotoPeer.shared()
         let suffix = uniqueSuffix()
         let bucket = "inlet-fh-\(suffix)", stream = "inlet-stream-\(suffix)"
-        try moto.createStream(stream, bucket: bucket, prefix: "raw/")
+        try await moto.createStream(stream, bucket: bucket, prefix: "raw/")
         let firehose = FirehoseClient(
             configuration: moto.configuration, transport: transport, limits: .init(concurrentRequests: 1))
         // 1,201 records (three requests: 500, 500, 201) of varied sizes, binary included,
@@ -124,7 +124,7 @@ import Testing
         let moto = try await MotoPeer.shared()
         let suffix = uniqueSuffix()
         let stream = "inlet-stream-\(suffix)"
-        try moto.createStream(stream, bucket: "inlet-fh-\(suffix)", prefix: "")
+        try await moto.createStream(stream, bucket: "inlet-fh-\(suffix)", prefix: "")
         var wrong = moto.configuration
         wrong.credentials.secretAccessKey += "x"
         let counting = CountingTransport(transport)
@@ -150,7 +150,7 @@ import Testing
         let moto = try await MotoPeer.shared()
         let suffix = uniqueSuffix()
         let stream = "inlet-stream-\(suffix)"
-        try moto.createStream(stream, bucket: "inlet-fh-\(suffix)", prefix: "")
+        try await moto.createStream(stream, bucket: "inlet-fh-\(suffix)", prefix: "")
         // Same length, still valid JSON and base64: "AAEC" (00 01 02) becomes "AAED" (00 01 03).
         let tampering = TamperingTransport(base: transport) { request in
             let text = String(decoding: request.body, as: UTF8.self)
@@ -165,8 +165,8 @@ import Testing
         let moto = try await MotoPeer.shared()
         let suffix = uniqueSuffix()
         let stream = "inlet-stream-\(suffix)"
-        try moto.createStream(stream, bucket: "inlet-fh-\(suffix)", prefix: "")
-        let temporary = try moto.temporaryCredentials()
+        try await moto.createStream(stream, bucket: "inlet-fh-\(suffix)", prefix: "")
+        let temporary = try await moto.temporaryCredentials()
         #expect(temporary.accessKeyId.hasPrefix("ASIA"))
         var config = moto.configuration
         config.credentials = temporary

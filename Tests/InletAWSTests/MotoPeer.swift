@@ -26,9 +26,9 @@ struct MotoPeer: Sendable {
         if let given = ProcessInfo.processInfo.environment["INLET_TEST_MOTO_URL"], !given.isEmpty {
             url = given
         } else {
-            url = try startServer()
+            url = try await offPool { try startServer() }
         }
-        let info = try runSetup(url, ["credentials"])
+        let info = try await runSetup(url, ["credentials"])
         return MotoPeer(
             url: url,
             credentials: AWSCredentials(accessKeyId: info["accessKeyId"]!, secretAccessKey: info["secretAccessKey"]!),
@@ -40,16 +40,16 @@ struct MotoPeer: Sendable {
     }
 
     /// Temporary credentials from STS AssumeRole on this moto (they need their session token).
-    func temporaryCredentials() throws -> AWSCredentials {
-        let info = try Self.runSetup(url, ["assume-role"])
+    func temporaryCredentials() async throws -> AWSCredentials {
+        let info = try await Self.runSetup(url, ["assume-role"])
         return AWSCredentials(
             accessKeyId: info["accessKeyId"]!, secretAccessKey: info["secretAccessKey"]!,
             sessionToken: info["sessionToken"]!)
     }
 
     /// Creates `bucket` and a DirectPut delivery stream `name` that writes to it under `prefix`.
-    func createStream(_ name: String, bucket: String, prefix: String) throws {
-        _ = try Self.runSetup(url, ["create-stream", name, bucket, prefix])
+    func createStream(_ name: String, bucket: String, prefix: String) async throws {
+        _ = try await Self.runSetup(url, ["create-stream", name, bucket, prefix])
     }
 
     // MARK: Processes
@@ -58,8 +58,9 @@ struct MotoPeer: Sendable {
         .appendingPathComponent("Support")
 
     /// Runs `moto_setup.py URL arguments…` and returns its JSON object.
-    static func runSetup(_ url: String, _ arguments: [String]) throws -> [String: String] {
-        let output = try runPython([supportDirectory.appendingPathComponent("moto_setup.py").path, url] + arguments)
+    static func runSetup(_ url: String, _ arguments: [String]) async throws -> [String: String] {
+        let script = supportDirectory.appendingPathComponent("moto_setup.py").path
+        let output = try await offPool { try runPython([script, url] + arguments) }
         let object = try JSONSerialization.jsonObject(with: output)
         guard let dictionary = object as? [String: String] else {
             throw PeerFailure(message: "moto_setup.py printed \(String(decoding: output, as: UTF8.self))")

@@ -91,8 +91,8 @@ def still_good(url, creds):
 
 def bootstrap(url):
     reset_auth(url, "inf")  # checks off while we create the keys
-    bootless = {"accessKeyId": "AKIAINLETBOOTSTRAP00", "secretAccessKey": "unchecked"}
-    iam = client(url, "iam", bootless)
+    unchecked = {"accessKeyId": "AKIAINLETBOOTSTRAP00", "secretAccessKey": "unchecked"}  # checks are off
+    iam = client(url, "iam", unchecked)
     user = f"inlet-test-{uuid.uuid4().hex[:8]}"
     user_arn = iam.create_user(UserName=user)["User"]["Arn"]
     iam.put_user_policy(UserName=user, PolicyName="inlet-test-allow-all", PolicyDocument=POLICY)
