@@ -82,6 +82,10 @@ let package = Package(
             path: "Sources/InletBootstrap"),
 
         // MARK: Tests
+        // Real peers the integration suites share (moto_server with signature checks on).
+        .target(
+            name: "InletTestSupport", dependencies: ["InletAWS", "InletHTTP", "InletSigV4"],
+            path: "Tests/InletTestSupport", exclude: ["moto_setup.py"]),
         .testTarget(
             name: "InletCoreTests", dependencies: ["InletCore", "InletCompression"],
             resources: [.copy("Fixtures")]),
@@ -93,8 +97,14 @@ let package = Package(
             name: "InletHTTPTests", dependencies: ["InletHTTP", "InletCore"],
             exclude: ["Support"]),
         .testTarget(
-            name: "InletAWSTests", dependencies: ["InletAWS", "InletHTTP", "InletCore", "InletSigV4"],
+            name: "InletAWSTests", dependencies: ["InletAWS", "InletHTTP", "InletCore", "InletSigV4", "InletTestSupport"],
             exclude: ["Support"]),
+        .testTarget(
+            name: "InletFunctionTests",
+            dependencies: [
+                "InletFunction", "InletAWS", "InletHTTP", "InletCore", "InletAPIGateway", "InletLambdaRuntime",
+                "InletTestSupport", .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(
             name: "InletAPIGatewayTests", dependencies: ["InletAPIGateway", "InletCore"],
             resources: [.copy("Fixtures")]),

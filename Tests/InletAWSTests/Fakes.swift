@@ -98,14 +98,6 @@ func entryCount(_ body: [UInt8]) -> Int {
     }
 }
 
-/// Runs blocking work (a child process, a pipe read) on a thread of its own, so that it
-/// does not hold one of the few threads of Swift's cooperative pool that every test shares.
-func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread { continuation.resume(with: Result { try body() }) }.start()
-    }
-}
-
 /// A 200 PutRecordBatch answer: every entry delivered, except those in `failing`.
 func batchResponse(count: Int, failing: Set<Int> = [], code: String = "ServiceUnavailableException") -> HTTPResponse {
     var entries: [String] = []

@@ -2,6 +2,7 @@ import Foundation
 import InletCore
 import InletHTTP
 import InletSigV4
+import InletTestSupport
 import Testing
 
 @testable import InletAWS
@@ -20,7 +21,7 @@ final class FaultServer: @unchecked Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [
-            "python3", MotoPeer.supportDirectory.appendingPathComponent("fault_firehose.py").path,
+            "python3", URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Support/fault_firehose.py").path,
             "--plan", plan.joined(separator: ","), "--then", then, "--seed", String(seed), "--lifetime", "300",
         ]
         let stdout = Pipe(), stdin = Pipe()

@@ -2,6 +2,7 @@ import Foundation
 import InletCore
 import InletHTTP
 import InletSigV4
+import InletTestSupport
 import Testing
 
 @testable import InletAWS

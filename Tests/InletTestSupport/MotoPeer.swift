@@ -1,9 +1,7 @@
 import Foundation
 import InletHTTP
 import InletSigV4
-import Testing
-
-@testable import InletAWS
+import InletAWS
 
 /// The moto_server the integration tests talk to, with its signature checks on.
 ///
@@ -11,13 +9,18 @@ import Testing
 /// first test to ask starts `python3 -m moto.server` on a free loopback port and the
 /// process stops it by PID when it exits. Either way `Support/moto_setup.py` then switches
 /// moto's signature checks on (idempotently) and hands out the keys that pass them.
-struct MotoPeer: Sendable {
-    let url: String
-    let credentials: AWSCredentials
-    let region: String
-    let roleArn: String
+public struct MotoPeer: Sendable {
+    /// The server's base URL.
+    public let url: String
+    /// Keys that pass its signature checks.
+    public let credentials: AWSCredentials
+    /// The region the keys and resources live in.
+    public let region: String
+    /// A role the keys may assume.
+    public let roleArn: String
 
-    static func shared() async throws -> MotoPeer {
+    /// The shared server, started and set up on first use.
+    public static func shared() async throws -> MotoPeer {
         try await setup.value
     }
 
@@ -35,12 +38,13 @@ struct MotoPeer: Sendable {
             region: info["region"]!, roleArn: info["roleArn"]!)
     }
 
-    var configuration: AWSConfiguration {
+    /// A configuration that reaches this moto with its keys.
+    public var configuration: AWSConfiguration {
         AWSConfiguration(credentials: credentials, region: region, endpoint: AWSEndpoint(url: url)!)
     }
 
     /// Temporary credentials from STS AssumeRole on this moto (they need their session token).
-    func temporaryCredentials() async throws -> AWSCredentials {
+    public func temporaryCredentials() async throws -> AWSCredentials {
         let info = try await Self.runSetup(url, ["assume-role"])
         return AWSCredentials(
             accessKeyId: info["accessKeyId"]!, secretAccessKey: info["secretAccessKey"]!,
@@ -48,17 +52,25 @@ struct MotoPeer: Sendable {
     }
 
     /// Creates `bucket` and a DirectPut delivery stream `name` that writes to it under `prefix`.
-    func createStream(_ name: String, bucket: String, prefix: String) async throws {
+    public func createStream(_ name: String, bucket: String, prefix: String) async throws {
         _ = try await Self.runSetup(url, ["create-stream", name, bucket, prefix])
+    }
+
+    /// The environment an AWS SDK (or `bootstrap`) needs to reach this moto.
+    public var environment: [String: String] {
+        [
+            "AWS_ACCESS_KEY_ID": credentials.accessKeyId, "AWS_SECRET_ACCESS_KEY": credentials.secretAccessKey,
+            "AWS_REGION": region, "AWS_ENDPOINT_URL": url,
+        ]
     }
 
     // MARK: Processes
 
-    static let supportDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("Support")
+    /// Where `moto_setup.py` lives.
+    public static let supportDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 
     /// Runs `moto_setup.py URL arguments…` and returns its JSON object.
-    static func runSetup(_ url: String, _ arguments: [String]) async throws -> [String: String] {
+    public static func runSetup(_ url: String, _ arguments: [String]) async throws -> [String: String] {
         let script = supportDirectory.appendingPathComponent("moto_setup.py").path
         let output = try await offPool { try runPython([script, url] + arguments) }
         let object = try JSONSerialization.jsonObject(with: output)
@@ -68,7 +80,7 @@ struct MotoPeer: Sendable {
         return dictionary
     }
 
-    static func runPython(_ arguments: [String]) throws -> Data {
+    public static func runPython(_ arguments: [String]) throws -> Data {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3"] + arguments
@@ -111,9 +123,13 @@ struct MotoPeer: Sendable {
         throw PeerFailure(message: "moto_server did not start on port \(port) within 10 s")
     }
 
-    struct PeerFailure: Error, CustomStringConvertible {
-        var message: String
-        var description: String { message }
+    /// A peer that could not be started or set up.
+    public struct PeerFailure: Error, CustomStringConvertible {
+        /// What went wrong.
+        public var message: String
+        /// A failure with a message.
+        public init(message: String) { self.message = message }
+        public var description: String { message }
     }
 }
 
@@ -121,7 +137,7 @@ struct MotoPeer: Sendable {
 nonisolated(unsafe) private var startedServerPID: pid_t = 0
 
 /// Whether something accepts TCP connections on 127.0.0.1:`port`.
-func canConnect(port: Int) -> Bool {
+public func canConnect(port: Int) -> Bool {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { return false }
     defer { close(fd) }
@@ -137,7 +153,7 @@ func canConnect(port: Int) -> Bool {
 }
 
 /// A loopback TCP port that was free a moment ago.
-func freeLoopbackPort() -> Int {
+public func freeLoopbackPort() -> Int {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     precondition(fd >= 0)
     defer { close(fd) }
@@ -155,33 +171,15 @@ func freeLoopbackPort() -> Int {
     return Int(UInt16(bigEndian: address.sin_port))
 }
 
-/// A transport that hands each request to `alter` after it was signed, then sends it.
-struct TamperingTransport: HTTPTransport {
-    let base: any HTTPTransport
-    let alter: @Sendable (inout HTTPRequest) -> Void
-
-    func send(_ request: HTTPRequest, timeout: Duration?) async throws(TransportError) -> HTTPResponse {
-        var changed = request
-        alter(&changed)
-        return try await base.send(changed, timeout: timeout)
-    }
-}
-
-/// A transport that counts the requests it passes on.
-final class CountingTransport: HTTPTransport, @unchecked Sendable {
-    let base: any HTTPTransport
-    private let lock = NSLock()
-    private var sent = 0
-    init(_ base: any HTTPTransport) { self.base = base }
-    var count: Int { lock.withLock { sent } }
-
-    func send(_ request: HTTPRequest, timeout: Duration?) async throws(TransportError) -> HTTPResponse {
-        lock.withLock { sent += 1 }
-        return try await base.send(request, timeout: timeout)
-    }
-}
-
 /// A short unique suffix for bucket and stream names.
-func uniqueSuffix() -> String {
+public func uniqueSuffix() -> String {
     String(UUID().uuidString.prefix(8)).lowercased()
+}
+
+/// Runs blocking work (a child process, a pipe read) on a thread of its own, so that it
+/// does not hold one of the few threads of Swift's cooperative pool that every test shares.
+public func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
 }
