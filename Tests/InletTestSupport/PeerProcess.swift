@@ -1,0 +1,88 @@
+import Foundation
+
+/// A child process started for a test and stopped by PID, with its output in a file.
+public final class PeerProcess: @unchecked Sendable {
+    /// The running process.
+    public let process: Process
+    /// Where its standard output and error go.
+    public let logURL: URL
+
+    /// Starts `executable` with `arguments` and exactly `environment` (plus PATH).
+    public init(executable: String, arguments: [String], environment: [String: String]) throws {
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        var env = environment
+        env["PATH"] = env["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        process.environment = env
+        logURL = FileManager.default.temporaryDirectory.appendingPathComponent("inlet-peer-\(UUID().uuidString).log")
+        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        let log = try FileHandle(forWritingTo: logURL)
+        process.standardOutput = log
+        process.standardError = log
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    /// Waits until something accepts connections on `port`.
+    public func waitForPort(_ port: Int, seconds: Double = 10) throws {
+        let until = Date().addingTimeInterval(seconds)
+        while Date() < until {
+            if canConnect(port: port) { return }
+            if !process.isRunning { break }
+            usleep(20_000)
+        }
+        throw MotoPeer.PeerFailure(message: "the process did not listen on \(port); its log:\n\(log)")
+    }
+
+    /// What the process printed so far.
+    public var log: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
+
+    /// Stops the process (SIGKILL: children of a test process may block SIGTERM) and its log.
+    public func stop() {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        try? FileManager.default.removeItem(at: logURL)
+    }
+}
+
+/// Binaries that ship inside Python packages the test command installs.
+public enum PeerBinaries {
+    /// The repository's top folder.
+    public static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+
+    /// AWS's Runtime Interface Emulator from the aws-sam-cli wheel: `INLET_TEST_RIE`, else
+    /// the copy in `.venv-sam` (scripts/test.sh installs it), else one importable by python3.
+    public static func runtimeInterfaceEmulator() throws -> String {
+        if let given = ProcessInfo.processInfo.environment["INLET_TEST_RIE"], !given.isEmpty { return given }
+        #if arch(arm64)
+        let name = "aws-lambda-rie-arm64"
+        #else
+        let name = "aws-lambda-rie-x86_64"
+        #endif
+        let lib = repository.appendingPathComponent(".venv-sam/lib")
+        for python in (try? FileManager.default.contentsOfDirectory(atPath: lib.path)) ?? [] {
+            let path = lib.appendingPathComponent("\(python)/site-packages/samcli/local/rapid/\(name)").path
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        if let output = try? MotoPeer.runPython(["-c", "import samcli, os; print(os.path.dirname(samcli.__file__))"]) {
+            let path = String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                + "/local/rapid/\(name)"
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        throw MotoPeer.PeerFailure(
+            message: "AWS's Runtime Interface Emulator was not found; run scripts/test.sh (it installs aws-sam-cli) "
+                + "or set INLET_TEST_RIE")
+    }
+
+    /// An executable product built next to the running test bundle (`swift build --build-tests` builds them).
+    public static func builtProduct(_ name: String) throws -> String {
+        let bundle = URL(fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        let path = bundle.deletingLastPathComponent().appendingPathComponent(name).path
+        guard FileManager.default.isExecutableFile(atPath: path) else {
+            throw MotoPeer.PeerFailure(message: "\(path) is not built; run swift build --build-tests first")
+        }
+        return path
+    }
+}
