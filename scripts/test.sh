@@ -26,8 +26,13 @@ for _ in $(seq 1 100); do
     sleep 0.1
 done
 # Switch the signature checks on now, so every suite meets them; the keys are cached per
-# server for the suites to read (Tests/InletAWSTests/Support/moto_setup.py).
-python3 Tests/InletAWSTests/Support/moto_setup.py "$INLET_TEST_MOTO_URL" credentials >/dev/null
+# server for the suites to read (Tests/InletTestSupport/moto_setup.py).
+python3 Tests/InletTestSupport/moto_setup.py "$INLET_TEST_MOTO_URL" credentials >/dev/null
+
+# The shipped function: a static bootstrap that loads on provided.al2023 (glibc 2.34, no
+# library the runtime image lacks, no Foundation).
+swift build -c release --product bootstrap --static-swift-stdlib
+bash scripts/check-bootstrap.sh "$(swift build -c release --product bootstrap --static-swift-stdlib --show-bin-path)/bootstrap"
 
 swift build --build-tests
 swift test --skip-build --disable-xctest "$@"
