@@ -71,18 +71,9 @@ public struct IngestOutcome: Sendable, Equatable {
             if k > 0 { out.append(0x2C) }
             out.append(contentsOf: #"{"index":\#(event.index),"error":"#.utf8)
             JSONText.appendQuoted(event.code.rawValue, to: &out)
-            out.append(contentsOf: #","reasons":["#.utf8)
-            for (m, reason) in event.reasons.enumerated() {
-                if m > 0 { out.append(0x2C) }
-                out.append(contentsOf: #"{"pointer":"#.utf8)
-                JSONText.appendQuoted(reason.pointer, to: &out)
-                out.append(contentsOf: #","keyword":"#.utf8)
-                JSONText.appendQuoted(reason.keyword, to: &out)
-                out.append(contentsOf: #","message":"#.utf8)
-                JSONText.appendQuoted(reason.message, to: &out)
-                out.append(0x7D)
-            }
-            out.append(contentsOf: "]}".utf8)
+            out.append(contentsOf: #","reasons":"#.utf8)
+            ErrorEnvelope.appendReasons(event.reasons, to: &out)
+            out.append(0x7D)
         }
         out.append(contentsOf: "]}".utf8)
         let extra: [(String, String)] = statusCode == 503 ? [("retry-after", "1")] : []

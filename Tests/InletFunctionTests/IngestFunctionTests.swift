@@ -16,23 +16,17 @@ import Testing
 
     struct Setup {
         var function: IngestFunction
-        var s3: S3Client
-        var dataBucket: String
-        var errorBucket: String
+        var pipeline: PipelineFixture
+        var s3: S3Client { pipeline.s3 }
+        var dataBucket: String { pipeline.dataBucket }
+        var errorBucket: String { pipeline.errorBucket }
     }
 
     /// A stream into a fresh data bucket, a fresh error bucket, and the function over them;
     /// `firehoseURL`/`s3URL` override one service's endpoint (to make it unreachable).
     func setup(firehoseURL: String? = nil, s3URL: String? = nil) async throws -> Setup {
-        let moto = try await MotoPeer.shared()
-        let suffix = uniqueSuffix()
-        let dataBucket = "inlet-data-\(suffix)", errorBucket = "inlet-errors-\(suffix)", stream = "inlet-\(suffix)"
-        try await moto.createStream(stream, bucket: dataBucket, prefix: "events")
-        let s3 = S3Client(configuration: moto.configuration, transport: transport)
-        try await s3.createBucket(errorBucket, deadline: .now + .seconds(10))
-        var env = moto.environment
-        env["DELIVERY_STREAM_NAME"] = stream
-        env["ERROR_BUCKET_NAME"] = errorBucket
+        let pipeline = try await PipelineFixture.make("inlet", transport: transport)
+        var env = pipeline.environment
         if let firehoseURL { env["AWS_ENDPOINT_URL_FIREHOSE"] = firehoseURL }
         if let s3URL { env["AWS_ENDPOINT_URL_S3"] = s3URL }
         let configuration = try FunctionConfiguration.fromEnvironment(env)
@@ -40,7 +34,7 @@ import Testing
             configuration: configuration,
             firehose: FirehoseClient(configuration: configuration.aws, transport: transport),
             s3: S3Client(configuration: configuration.aws, transport: transport))
-        return Setup(function: function, s3: s3, dataBucket: dataBucket, errorBucket: errorBucket)
+        return Setup(function: function, pipeline: pipeline)
     }
 
     func request(_ body: String, contentType: String? = "application/json", requestId: String = "req-\(uniqueSuffix())")
@@ -51,15 +45,6 @@ import Testing
         return APIGatewayRequest(
             headers: headers, body: Array(body.utf8), requestId: requestId, sourceIp: "203.0.113.9", userAgent: "test",
             timeEpochMillis: 1_764_235_141_123)
-    }
-
-    func objects(_ s3: S3Client, _ bucket: String) async throws -> [String: [UInt8]] {
-        var result: [String: [UInt8]] = [:]
-        let listing = try await s3.listObjectsV2(bucket: bucket, deadline: .now + .seconds(10))
-        for object in listing.contents {
-            result[object.key] = try await s3.getObject(bucket: bucket, key: object.key, deadline: .now + .seconds(10)).body
-        }
-        return result
     }
 
     func json(_ response: APIGatewayResponse) throws -> [String: Any] {
@@ -76,13 +61,13 @@ import Testing
         let response = await s.function.ingest(request(body, contentType: "application/x-ndjson"), lambdaRequestId: "l1", deadline: .now + .seconds(20), logger: logger)
         #expect(response.statusCode == 200)
         #expect(try json(response)["accepted"] as? Int == 2)
-        let data = try await objects(s.s3, s.dataBucket)
+        let data = try await s.pipeline.objects(in: s.dataBucket)
         #expect(data.count == 1)
         let records = try lines(data.values.first ?? [])
         #expect(records.map { $0["Id"] as? String } == ["1", "2"])
         #expect(String(decoding: data.values.first!, as: UTF8.self).contains("\"n\":12345678901234567890,"))
         #expect((records[0]["_ingest"] as? [String: Any])?["source_ip"] as? String == "203.0.113.9")
-        #expect(try await objects(s.s3, s.errorBucket).isEmpty)
+        #expect(try await s.pipeline.objects(in: s.errorBucket).isEmpty)
     }
 
     @Test func aMixedBatchIsAPartialSuccessWithTheRejectsInTheErrorBucket() async throws {
@@ -96,7 +81,7 @@ import Testing
         #expect(errors?.map { $0["index"] as? Int } == [1])
         #expect(((errors?.first?["reasons"] as? [[String: Any]])?.first)?["pointer"] as? String == "/Id")
 
-        let stored = try await objects(s.s3, s.errorBucket)
+        let stored = try await s.pipeline.objects(in: s.errorBucket)
         let key = "errors/2025/11/27/09/\(req.requestId).json"
         #expect(Array(stored.keys) == [key])
         let envelopes = try lines(stored[key]!)
@@ -104,7 +89,7 @@ import Testing
         #expect(envelopes[0]["error"] as? String == "contract_violation")
         #expect(envelopes[0]["raw_event"] as? String == #"{"Id":""}"#)
         #expect(envelopes[0]["event_index"] as? Int == 1)
-        #expect(try lines(try await objects(s.s3, s.dataBucket).values.first ?? []).count == 2)
+        #expect(try lines(try await s.pipeline.objects(in: s.dataBucket).values.first ?? []).count == 2)
     }
 
     @Test func anAllInvalidOrMalformedBodyIs400AndKeptInTheErrorBucket() async throws {
@@ -114,12 +99,12 @@ import Testing
         let malformedRequest = request(#"{"Id":"1","#)
         let malformed = await s.function.ingest(malformedRequest, lambdaRequestId: "l4", deadline: .now + .seconds(20), logger: logger)
         #expect(malformed.statusCode == 400)
-        let stored = try await objects(s.s3, s.errorBucket)
+        let stored = try await s.pipeline.objects(in: s.errorBucket)
         #expect(stored.count == 2)
         let envelope = try lines(stored["errors/2025/11/27/09/\(malformedRequest.requestId).json"]!)
         #expect(envelope[0]["error"] as? String == "malformed_json")
         #expect(envelope[0]["raw_event"] as? String == #"{"Id":"1","#)
-        #expect(try await objects(s.s3, s.dataBucket).isEmpty)
+        #expect(try await s.pipeline.objects(in: s.dataBucket).isEmpty)
     }
 
     @Test func refusesUnsupportedTypesAndOversizedBodiesWithoutStoringThem() async throws {
@@ -129,7 +114,7 @@ import Testing
         #expect(try json(xml)["error"] as? String == "unsupported_content_type")
         let big = await s.function.ingest(request(String(repeating: " ", count: 6 * 1024 * 1024 + 1)), lambdaRequestId: "l6", deadline: .now + .seconds(20), logger: logger)
         #expect(big.statusCode == 413)
-        #expect(try await objects(s.s3, s.errorBucket).isEmpty)
+        #expect(try await s.pipeline.objects(in: s.errorBucket).isEmpty)
     }
 
     @Test func whenFirehoseIsUnreachableTheRecordsGoToTheErrorBucketAndTheClientRetries() async throws {
@@ -142,7 +127,7 @@ import Testing
         let object = try json(response)
         #expect(object["deliveryFailed"] as? [Int] == [0, 2])
         #expect(object["error"] as? String == "delivery_failed")
-        let stored = try await objects(s.s3, s.errorBucket)
+        let stored = try await s.pipeline.objects(in: s.errorBucket)
         let envelopes = try lines(stored["errors/2025/11/27/09/\(req.requestId).json"] ?? [])
         #expect(envelopes.map { $0["error"] as? String } == ["delivery_failed", "contract_violation", "delivery_failed"])
         // The undelivered record is kept enriched, so it can be replayed with its event id.
@@ -163,7 +148,7 @@ import Testing
         for _ in 0..<2 {
             _ = await s.function.ingest(req, lambdaRequestId: "l9", deadline: .now + .seconds(20), logger: logger)
         }
-        let stored = try await objects(s.s3, s.errorBucket)
+        let stored = try await s.pipeline.objects(in: s.errorBucket)
         #expect(Array(stored.keys) == ["errors/2025/11/27/09/fixed-request-id.json"])
     }
 

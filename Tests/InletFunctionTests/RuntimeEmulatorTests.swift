@@ -60,24 +60,9 @@ import Testing
         try JSONSerialization.jsonObject(with: Data(bytes)) as! [String: Any]
     }
 
-    func contents(_ s3: S3Client, _ bucket: String) async throws -> [String: [UInt8]] {
-        var result: [String: [UInt8]] = [:]
-        for entry in try await s3.listObjectsV2(bucket: bucket, deadline: .now + .seconds(10)).contents {
-            result[entry.key] = try await s3.getObject(bucket: bucket, key: entry.key, deadline: .now + .seconds(10)).body
-        }
-        return result
-    }
-
     @Test func servesSAMEventsAndDeliversThroughMoto() async throws {
-        let moto = try await MotoPeer.shared()
-        let suffix = uniqueSuffix()
-        let dataBucket = "rie-data-\(suffix)", errorBucket = "rie-errors-\(suffix)", stream = "rie-\(suffix)"
-        try await moto.createStream(stream, bucket: dataBucket, prefix: "events")
-        let s3 = S3Client(configuration: moto.configuration, transport: transport)
-        try await s3.createBucket(errorBucket, deadline: .now + .seconds(10))
-        var env = moto.environment
-        env["DELIVERY_STREAM_NAME"] = stream
-        env["ERROR_BUCKET_NAME"] = errorBucket
+        let pipeline = try await PipelineFixture.make("rie", transport: transport)
+        var env = pipeline.environment
         env["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
         let emulator = try start(env)
         defer { emulator.process.stop() }
@@ -110,21 +95,21 @@ import Testing
         #expect((malformed["body"] as? String)?.contains("malformed_json") == true)
 
         // Three accepted records through moto's Firehose (one object per PutRecordBatch).
-        let data = try await contents(s3, dataBucket)
+        let data = try await pipeline.objects(in: pipeline.dataBucket)
         let records = data.values.flatMap { $0.split(separator: 0x0A) }.map { try? object(Array($0)) }
         #expect(records.count == 3)
         #expect(Set(records.compactMap { $0?["Id"] as? String }) == ["1", "7"])
         #expect(records.allSatisfy { (($0?["_ingest"] as? [String: Any])?["event_id"] as? String)?.count == 36 })
 
         // One error object per request that had rejects, under the deterministic key.
-        let errors = try await contents(s3, errorBucket)
+        let errors = try await pipeline.objects(in: pipeline.errorBucket)
         #expect(errors.keys.sorted().map { $0.split(separator: "/").last.map(String.init) ?? "" }
             == ["invalid-1.json", "malformed-1.json", "mixed-1.json"])
         #expect(errors.keys.allSatisfy { $0.hasPrefix("errors/") })
         // The function's logs are JSON lines with the request id, and never hold event bodies.
         let log = emulator.process.log
         #expect(!log.contains("John"))
-        #expect(!log.contains(moto.credentials.secretAccessKey))
+        #expect(!log.contains(pipeline.moto.credentials.secretAccessKey))
     }
 
     @Test func reportsAnInitErrorAsTheEmulatorDoes() async throws {

@@ -14,18 +14,9 @@ public enum ErrorEnvelope {
         JSONText.appendQuoted(event.code.rawValue, to: &out)
         out.append(contentsOf: #","event_index":"#.utf8)
         out.append(contentsOf: String(event.index).utf8)
-        out.append(contentsOf: #","reasons":["#.utf8)
-        for (k, reason) in event.reasons.enumerated() {
-            if k > 0 { out.append(0x2C) }
-            out.append(contentsOf: #"{"pointer":"#.utf8)
-            JSONText.appendQuoted(reason.pointer, to: &out)
-            out.append(contentsOf: #","keyword":"#.utf8)
-            JSONText.appendQuoted(reason.keyword, to: &out)
-            out.append(contentsOf: #","message":"#.utf8)
-            JSONText.appendQuoted(reason.message, to: &out)
-            out.append(0x7D)
-        }
-        out.append(contentsOf: #"],"received_at":"#.utf8)
+        out.append(contentsOf: #","reasons":"#.utf8)
+        appendReasons(event.reasons, to: &out)
+        out.append(contentsOf: #","received_at":"#.utf8)
         JSONText.appendQuoted(UTCDateTime(epochMillis: context.receivedAtMillis).iso8601, to: &out)
         out.append(contentsOf: #","request_id":"#.utf8)
         JSONText.appendQuoted(context.requestId, to: &out)
@@ -51,6 +42,22 @@ public enum ErrorEnvelope {
         var out: [UInt8] = []
         for event in events { append(event, context: context, contractId: contractId, to: &out) }
         return out
+    }
+
+    /// Appends `reasons` as a JSON array of `{"pointer","keyword","message"}` objects.
+    public static func appendReasons(_ reasons: [ValidationReason], to out: inout [UInt8]) {
+        out.append(0x5B)
+        for (k, reason) in reasons.enumerated() {
+            if k > 0 { out.append(0x2C) }
+            out.append(contentsOf: #"{"pointer":"#.utf8)
+            JSONText.appendQuoted(reason.pointer, to: &out)
+            out.append(contentsOf: #","keyword":"#.utf8)
+            JSONText.appendQuoted(reason.keyword, to: &out)
+            out.append(contentsOf: #","message":"#.utf8)
+            JSONText.appendQuoted(reason.message, to: &out)
+            out.append(0x7D)
+        }
+        out.append(0x5D)
     }
 
     static func appendOptional(_ value: String?, to out: inout [UInt8]) {
