@@ -30,6 +30,12 @@ final class Pattern: @unchecked Sendable {
 
     /// Compiles `source`, or throws why it cannot be used.
     static func compile(_ source: String) throws(CompileError) -> Pattern {
+        let (shape, literal) = Self.shape(of: source)
+        // Simple shapes are always valid and never need the regex engine; skipping it keeps
+        // the default contract's compile (on every cold start of the function) cheap.
+        if shape != .regex {
+            return Pattern(source: source, shape: shape, literal: literal, regex: nil)
+        }
         let regex: Regex<AnyRegexOutput>
         do {
             regex = try Regex(source)
@@ -41,8 +47,7 @@ final class Pattern: @unchecked Sendable {
             throw CompileError(reason: "\(error)")
         }
         _ = try? regex.firstMatch(in: "")  // lower the program now, before it is shared
-        let (shape, literal) = Self.shape(of: source)
-        return Pattern(source: source, shape: shape, literal: literal, regex: shape == .regex ? regex : nil)
+        return Pattern(source: source, shape: shape, literal: literal, regex: regex)
     }
 
     private init(source: String, shape: Shape, literal: [UInt8], regex: Regex<AnyRegexOutput>?) {
