@@ -9,7 +9,8 @@ no AWS. Both runtimes are measured the same way, one after the other, on this ma
 
 - cold start: from spawning the process to its first GET /next (median and p90);
 - warm: wall time per invocation, from one /next to the next, over --invocations;
-- peak RSS: VmHWM of the runtime process after the warm run.
+- peak RSS: VmHWM of the runtime process after the warm run;
+- as a floor, a C program (curl_probe.c) that only loads libcurl and sends GET /next.
 """
 import argparse
 import json
@@ -18,6 +19,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -170,10 +172,12 @@ def main():
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--invocations", type=int, default=300)
     parser.add_argument("--python", default=sys.executable)
-    parser.add_argument("--probe", help="a C program that only does curl_global_init and GET /next, as a floor")
+    parser.add_argument("--no-floor", action="store_true", help="skip the C floor (Benchmarks/curl_probe.c)")
     args = parser.parse_args()
-    if args.probe:
-        measure("C program: curl_global_init + GET", [args.probe], args.runs, 0)
+    if not args.no_floor:
+        probe = os.path.join(tempfile.mkdtemp(), "curl_probe")
+        subprocess.run(["cc", "-O2", os.path.join(HERE, "curl_probe.c"), "-o", probe, "-lcurl"], check=True)
+        measure("floor: C, curl_global_init + GET", [probe], args.runs, 0)
     swift = measure("inlet bootstrap", [args.bootstrap], args.runs, args.invocations)
     python = measure("python -m awslambdaric (boto3)", [args.python, "-m", "awslambdaric", "seed_app.handler"],
                      args.runs, args.invocations, cwd=os.path.join(HERE, "lambda_py"))
