@@ -100,6 +100,9 @@ let package = Package(
             name: "InletAWSTests", dependencies: ["InletAWS", "InletHTTP", "InletCore", "InletSigV4", "InletTestSupport"],
             exclude: ["Support"]),
         .testTarget(
+            name: "InletLambdaRuntimeTests",
+            dependencies: ["InletLambdaRuntime", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(
             name: "InletFunctionTests",
             dependencies: [
                 "InletFunction", "InletAWS", "InletHTTP", "InletCore", "InletAPIGateway", "InletLambdaRuntime",

@@ -20,6 +20,13 @@ public struct RuntimeAPIError: Error, Sendable, CustomStringConvertible {
     /// The HTTP status, when there was one.
     public var status: Int?
 
+    /// An error with its code, message and status.
+    public init(code: Code, message: String, status: Int? = nil) {
+        self.code = code
+        self.message = message
+        self.status = status
+    }
+
     public var description: String { "Runtime API \(code.rawValue): \(message)" }
 }
 
