@@ -94,7 +94,7 @@ let package = Package(
             exclude: ["botocore_sign.py"],
             resources: [.copy("Fixtures")]),
         .testTarget(
-            name: "InletHTTPTests", dependencies: ["InletHTTP", "InletCore"],
+            name: "InletHTTPTests", dependencies: ["InletHTTP", "InletCore", "InletTestSupport"],
             exclude: ["Support"]),
         .testTarget(
             name: "InletAWSTests", dependencies: ["InletAWS", "InletHTTP", "InletCore", "InletSigV4", "InletTestSupport"],

@@ -9,44 +9,16 @@ import Testing
 
 /// `Support/fault_firehose.py`, one process per test, told its misbehaviour on the command line.
 final class FaultServer: @unchecked Sendable {
-    let port: Int
-    private let process: Process
-    private let stdin: Pipe  // held open; the server exits when it reaches EOF
+    let server: PythonServer
+    var port: Int { server.port }
 
     static func start(plan: [String] = [], then: String = "accept", seed: Int = 1) async throws -> FaultServer {
-        try await offPool { try launch(plan: plan, then: then, seed: seed) }
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Support/fault_firehose.py")
+        let arguments = ["--plan", plan.joined(separator: ","), "--then", then, "--seed", String(seed), "--lifetime", "300"]
+        return FaultServer(server: try await offPool { try PythonServer.start(script: script, arguments: arguments) })
     }
 
-    private static func launch(plan: [String], then: String, seed: Int) throws -> FaultServer {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "python3", URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Support/fault_firehose.py").path,
-            "--plan", plan.joined(separator: ","), "--then", then, "--seed", String(seed), "--lifetime", "300",
-        ]
-        let stdout = Pipe(), stdin = Pipe()
-        process.standardOutput = stdout
-        process.standardInput = stdin
-        try process.run()
-        var line: [UInt8] = []
-        let reader = stdout.fileHandleForReading
-        while true {
-            let byte = reader.readData(ofLength: 1)
-            guard let first = byte.first, first != UInt8(ascii: "\n") else { break }
-            line.append(first)
-        }
-        guard let port = Int(String(decoding: line, as: UTF8.self)) else {
-            process.terminate()
-            throw MotoPeer.PeerFailure(message: "fault_firehose.py did not print its port")
-        }
-        return FaultServer(port: port, process: process, stdin: stdin)
-    }
-
-    private init(port: Int, process: Process, stdin: Pipe) {
-        self.port = port
-        self.process = process
-        self.stdin = stdin
-    }
+    private init(server: PythonServer) { self.server = server }
 
     var configuration: AWSConfiguration {
         AWSConfiguration(
@@ -72,12 +44,8 @@ final class FaultServer: @unchecked Sendable {
             badRequests: object["bad_requests"] as? Int ?? -1)
     }
 
-    /// Terminates the server, polling up to 5 s before killing it.
-    func stop() {
-        process.terminate()
-        for _ in 0..<500 where process.isRunning { usleep(10_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-    }
+    /// Stops the server.
+    func stop() { server.stop() }
 }
 
 /// How many times each payload occurs.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 import InletCore
+import InletTestSupport
 @testable import InletHTTP
 
 /// Sends `request` and returns the error it must fail with.
@@ -280,7 +281,7 @@ private func transportError(
     }
 
     /// Sync, as the Lambda runtime loop would be.
-    private static func blockingLoop(_ transport: CurlTransport, _ server: TestServer) throws -> (Set<String>, Int) {
+    private static func blockingLoop(_ transport: CurlTransport, _ server: PythonServer) throws -> (Set<String>, Int) {
         var ids: Set<String> = []
         let start = ContinuousClock.now
         for index in 0..<50 {
