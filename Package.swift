@@ -63,6 +63,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
+        // MARK: The local cloud (never linked into bootstrap)
+        .target(
+            name: "InletEmulator",
+            dependencies: ["InletCore", "InletCompression", "InletSigV4", "InletAPIGateway"]),
+
         // MARK: Executables
         .executableTarget(
             name: "InletCLI",
@@ -99,6 +104,9 @@ let package = Package(
         .testTarget(
             name: "InletAWSTests", dependencies: ["InletAWS", "InletHTTP", "InletCore", "InletSigV4", "InletTestSupport"],
             exclude: ["Support"]),
+        .testTarget(
+            name: "InletEmulatorTests",
+            dependencies: ["InletEmulator", "InletCore", "InletCompression", "InletSigV4", "InletAWS", "InletHTTP", "InletTestSupport"]),
         .testTarget(
             name: "InletLambdaRuntimeTests",
             dependencies: ["InletLambdaRuntime", .product(name: "Logging", package: "swift-log")]),
