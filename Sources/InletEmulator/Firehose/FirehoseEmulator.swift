@@ -1,0 +1,459 @@
+import Glibc
+import InletCompression
+import InletCore
+
+/// Kinesis Data Firehose for `inlet local`: DirectPut delivery streams to an ``ObjectSink``
+/// that buffer, compress and name objects as AWS does.
+///
+/// Durability: ``putRecords(stream:records:injectFaults:)`` returns only after the accepted
+/// records are appended to the stream's write-ahead segment under
+/// `<dataDirectory>/firehose/<stream>/` and fsynced. Concurrent calls share fsyncs (group
+/// commit). ``recover()`` reads the configs and segments back after a crash and delivers
+/// them; ``shutdown()`` delivers every buffer. A segment is deleted only after its records
+/// were put to the sink, so delivery is at least once: a crash between the put and the
+/// deletion delivers those records again on recovery, in a new object with a new key.
+///
+/// Time comes from an injectable `now` (epoch milliseconds); ``flushDue()`` delivers the
+/// buffers whose interval elapsed, and ``startTimer(period:)`` calls it periodically.
+public actor FirehoseEmulator {
+    /// Counters for tests and diagnostics.
+    public struct Statistics: Sendable, Equatable {
+        /// Group commits: each syncs every segment written since the previous one.
+        public var groupCommits = 0
+        /// `putRecords` calls that appended at least one record.
+        public var appendCalls = 0
+        /// Objects put to the sink.
+        public var objectsDelivered = 0
+        /// Failed puts to the sink (the records stay buffered).
+        public var deliveryFailures = 0
+    }
+
+    /// The outcome of one record of a put.
+    public enum RecordResult: Sendable, Equatable {
+        /// Accepted and durable, with its record id.
+        case accepted(recordId: String)
+        /// Refused, e.g. by fault injection (`ServiceUnavailableException`).
+        case failed(code: String, message: String)
+    }
+
+    /// What ``describe(_:)`` reports of a stream.
+    public struct StreamDescription: Sendable, Equatable {
+        /// The configuration.
+        public var config: DeliveryStreamConfig
+        /// When the stream was created, epoch milliseconds.
+        public var createdMillis: Int64
+        /// The version id (1: the emulator has no UpdateDestination).
+        public var versionId: Int
+    }
+
+    struct Stream {
+        var config: DeliveryStreamConfig
+        var createdMillis: Int64
+        var records: [[UInt8]] = []  // as delivered (delimiter appended)
+        var arrivals: [Int64] = []
+        var bufferedBytes = 0
+        var segments: [Int] = []  // segment numbers holding the buffered records
+        var current: FileHandle?
+        var currentNumber = 0
+        var currentSize = 0
+        var nextSegment = 1
+        var delivering = false
+        var nextRecordId: UInt64 = 0
+    }
+
+    /// The data directory given at init.
+    public let dataDirectory: String
+    let sink: any ObjectSink
+    let now: @Sendable () -> Int64
+    var streams: [String: Stream] = [:]
+    /// Counters.
+    public private(set) var statistics = Statistics()
+
+    // Group commit.
+    var writeSequence = 0
+    var syncedSequence = 0
+    var syncing = false
+    var dirty: [ObjectIdentifier: FileHandle] = [:]
+    var waiters: [(sequence: Int, continuation: CheckedContinuation<FileError?, Never>)] = []
+
+    // Fault injection and randomness.
+    var faultFraction = 0.0
+    var faultRandom = SplitMix64(seed: 0)
+    var random: SplitMix64
+    var timer: Task<Void, Never>?
+
+    /// An emulator keeping its files under `dataDirectory`.
+    ///
+    /// - Parameters:
+    ///   - now: the wall clock in epoch milliseconds (tests inject a manual one).
+    ///   - seed: seeds the generator of object UUIDs, random strings and record ids;
+    ///     nil seeds it from the system.
+    public init(
+        dataDirectory: String, sink: any ObjectSink, now: @escaping @Sendable () -> Int64 = FirehoseEmulator.systemMillis,
+        seed: UInt64? = nil
+    ) {
+        self.dataDirectory = dataDirectory
+        self.sink = sink
+        self.now = now
+        self.random = SplitMix64(seed: seed ?? UInt64.random(in: 0...UInt64.max))
+    }
+
+    /// Epoch milliseconds from the system's real-time clock.
+    @Sendable public static func systemMillis() -> Int64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
+    }
+
+    var firehoseDirectory: String { dataDirectory + "/firehose" }
+    func streamDirectory(_ name: String) -> String { firehoseDirectory + "/" + name }
+    func segmentPath(_ name: String, _ number: Int) -> String {
+        streamDirectory(name) + "/segment-" + String(number) + ".wal"
+    }
+
+    // MARK: Streams
+
+    /// Creates a stream (from code or CreateDeliveryStream) and persists its configuration.
+    public func createStream(_ config: DeliveryStreamConfig) throws(FirehoseError) {
+        try config.validate()
+        guard streams[config.name] == nil else {
+            throw FirehoseError("ResourceInUseException", "Firehose \(config.name) under account 000000000000 already exists.")
+        }
+        let created = now()
+        do {
+            try Files.makeDirectories(streamDirectory(config.name))
+            try Files.writeAtomically(
+                config.json(createdMillis: created), to: streamDirectory(config.name) + "/config.json",
+                directory: streamDirectory(config.name))
+        } catch {
+            throw FirehoseError("ServiceUnavailableException", "The emulator could not persist the stream: \(error)")
+        }
+        streams[config.name] = Stream(config: config, createdMillis: created)
+    }
+
+    /// A stream's description.
+    public func describe(_ name: String) throws(FirehoseError) -> StreamDescription {
+        guard let stream = streams[name] else { throw Self.notFound(name) }
+        return StreamDescription(config: stream.config, createdMillis: stream.createdMillis, versionId: 1)
+    }
+
+    /// The stream names, sorted as AWS lists them.
+    public func streamNames() -> [String] { streams.keys.sorted() }
+
+    /// Deletes a stream: its buffer is delivered first (best effort), then its files go.
+    public func deleteStream(_ name: String) async throws(FirehoseError) {
+        guard streams[name] != nil else { throw Self.notFound(name) }
+        await deliver(name)
+        guard let stream = streams.removeValue(forKey: name) else { return }
+        let directory = streamDirectory(name)
+        for number in stream.segments { try? Files.remove(segmentPath(name, number)) }
+        try? Files.remove(directory + "/config.json")
+        for leftover in (try? Files.list(directory)) ?? [] { try? Files.remove(directory + "/" + leftover) }
+        try? Files.removeDirectory(directory)
+    }
+
+    static func notFound(_ name: String) -> FirehoseError {
+        FirehoseError("ResourceNotFoundException", "Firehose \(name) under account 000000000000 not found.")
+    }
+
+    // MARK: Fault injection
+
+    /// Makes `fraction` (0–1) of the records of later batch puts fail with
+    /// `ServiceUnavailableException`, chosen by a generator seeded with `seed`.
+    public func setFaultInjection(fraction: Double, seed: UInt64 = 1) {
+        faultFraction = min(max(fraction, 0), 1)
+        faultRandom = SplitMix64(seed: seed)
+    }
+
+    // MARK: Putting records
+
+    /// Appends records (raw, decoded) to a stream and returns once the accepted ones are durable.
+    ///
+    /// - Parameter injectFaults: whether fault injection applies (PutRecordBatch).
+    /// - Throws: `ResourceNotFoundException`, or `ServiceUnavailableException` when the
+    ///   write-ahead file could not be written or synced (nothing is acknowledged then).
+    public func putRecords(stream name: String, records: [[UInt8]], injectFaults: Bool = true) async throws(FirehoseError)
+        -> [RecordResult]
+    {
+        // Taken out of the dictionary (no suspension until it is put back) so that appending
+        // to its buffer does not copy the buffer.
+        guard var stream = streams.removeValue(forKey: name) else { throw Self.notFound(name) }
+        let arrival = now()
+        var results: [RecordResult] = []
+        results.reserveCapacity(records.count)
+        var frames: [UInt8] = []
+        var accepted: [[UInt8]] = []
+        for data in records {
+            if injectFaults, faultFraction > 0, faultRandom.nextDouble() < faultFraction {
+                results.append(.failed(code: "ServiceUnavailableException", message: "Slow down."))
+                continue
+            }
+            SegmentFormat.appendFrame(data: data, arrival: arrival, to: &frames)
+            stream.nextRecordId += 1
+            results.append(.accepted(recordId: recordId(stream.nextRecordId)))
+            accepted.append(stream.config.appendDelimiterToRecord ? data + [0x0A] : data)
+        }
+        guard !accepted.isEmpty else {
+            streams[name] = stream
+            return results
+        }
+        do {
+            if stream.current == nil {
+                let number = stream.nextSegment
+                let handle = try FileHandle.openAppend(segmentPath(name, number))
+                try Files.syncDirectory(streamDirectory(name))
+                stream.nextSegment += 1
+                stream.current = handle
+                stream.currentNumber = number
+                stream.currentSize = 0
+                stream.segments.append(number)
+            }
+            let handle = stream.current!
+            do {
+                try handle.writeAll(frames)
+            } catch {
+                _ = ftruncate(handle.fd, off_t(stream.currentSize))  // drop a partial frame
+                throw error
+            }
+            stream.currentSize += frames.count
+            dirty[ObjectIdentifier(handle)] = handle
+        } catch {
+            streams[name] = stream
+            throw FirehoseError("ServiceUnavailableException", "The emulator could not write the buffer: \(error)")
+        }
+        for data in accepted {
+            if stream.records.isEmpty { stream.bufferedBytes = 0 }
+            stream.records.append(data)
+            stream.arrivals.append(arrival)
+            stream.bufferedBytes += data.count
+        }
+        streams[name] = stream
+        statistics.appendCalls += 1
+        writeSequence += 1
+        if let failure = await commit(writeSequence) {
+            throw FirehoseError("ServiceUnavailableException", "The emulator could not sync the buffer: \(failure)")
+        }
+        await flushIfDue(name)
+        return results
+    }
+
+    func recordId(_ n: UInt64) -> String {
+        var out = ""
+        for _ in 0..<4 { out += String(random.next() | 1 << 63, radix: 16) }
+        return out + String(n, radix: 16)
+    }
+
+    /// Waits until an fsync covering write `sequence` completed; returns its error, if any.
+    func commit(_ sequence: Int) async -> FileError? {
+        if sequence <= syncedSequence { return nil }
+        return await withCheckedContinuation { continuation in
+            waiters.append((sequence, continuation))
+            startSyncIfIdle()
+        }
+    }
+
+    func startSyncIfIdle() {
+        guard !syncing, !waiters.isEmpty else { return }
+        syncing = true
+        let target = writeSequence
+        let files = Array(dirty.values)
+        dirty = [:]
+        Task { await self.runSync(files, target: target) }
+    }
+
+    func runSync(_ files: [FileHandle], target: Int) async {
+        let failure = await Task.detached { () -> FileError? in
+            do throws(FileError) {
+                for file in files { try file.sync() }
+                return nil
+            } catch {
+                return error
+            }
+        }.value
+        statistics.groupCommits += 1
+        if failure == nil { syncedSequence = max(syncedSequence, target) }
+        var remaining: [(sequence: Int, continuation: CheckedContinuation<FileError?, Never>)] = []
+        for waiter in waiters {
+            if waiter.sequence <= target { waiter.continuation.resume(returning: failure) } else { remaining.append(waiter) }
+        }
+        waiters = remaining
+        syncing = false
+        startSyncIfIdle()
+    }
+
+    // MARK: Flushing
+
+    /// Delivers the buffers whose size or interval hint is reached (the timer calls this).
+    public func flushDue() async {
+        for name in streams.keys.sorted() { await flushIfDue(name) }
+    }
+
+    /// Delivers every buffer now, whatever the hints.
+    public func flushAll() async {
+        for name in streams.keys.sorted() { await deliver(name) }
+    }
+
+    func flushIfDue(_ name: String) async {
+        guard let stream = streams[name], !stream.records.isEmpty else { return }
+        let sizeReached = stream.bufferedBytes >= stream.config.bufferingSizeBytes
+        let intervalReached = now() - stream.arrivals[0] >= Int64(stream.config.bufferingIntervalSeconds) * 1000
+        if sizeReached || intervalReached { await deliver(name) }
+    }
+
+    /// Starts a task calling ``flushDue()`` every `period` until ``shutdown()``.
+    public func startTimer(period: Duration = .seconds(1)) {
+        timer?.cancel()
+        timer = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: period)
+                guard let self else { return }
+                await self.flushDue()
+            }
+        }
+    }
+
+    /// Stops the timer and delivers every buffer. Records whose delivery fails stay on
+    /// disk for ``recover()``.
+    public func shutdown() async {
+        timer?.cancel()
+        timer = nil
+        while streams.values.contains(where: \.delivering) { await Task.yield() }
+        await flushAll()
+    }
+
+    /// Delivers a stream's whole buffer as objects of at most about the size hint each,
+    /// then deletes the segments that held it. On a sink failure the undelivered records
+    /// go back to the front of the buffer (and stay in their segments).
+    func deliver(_ name: String) async {
+        guard var stream = streams[name], !stream.delivering, !stream.records.isEmpty else { return }
+        let records = stream.records
+        let arrivals = stream.arrivals
+        let segments = stream.segments
+        let config = stream.config
+        stream.records = []
+        stream.arrivals = []
+        stream.bufferedBytes = 0
+        stream.segments = []
+        stream.current = nil
+        stream.delivering = true
+        streams[name] = stream
+
+        var start = 0
+        var failedFrom: Int?
+        while start < records.count {
+            var end = start
+            var size = 0
+            while end < records.count && (end == start || size < config.bufferingSizeBytes) {
+                size += records[end].count
+                end += 1
+            }
+            var body: [UInt8] = []
+            body.reserveCapacity(size)
+            for record in records[start..<end] { body.append(contentsOf: record) }
+            let gzip = config.compression == .gzip
+            if gzip { body = Gzip.compress(body) }
+            let key = objectKey(config, firstArrival: arrivals[start], gzip: gzip)
+            do {
+                try await sink.putObject(bucket: config.bucket, key: key, body: body, contentType: "application/octet-stream")
+                statistics.objectsDelivered += 1
+            } catch {
+                statistics.deliveryFailures += 1
+                failedFrom = start
+                break
+            }
+            start = end
+        }
+
+        guard var after = streams[name] else { return }
+        after.delivering = false
+        if let failedFrom {
+            after.records = Array(records[failedFrom...]) + after.records
+            after.arrivals = Array(arrivals[failedFrom...]) + after.arrivals
+            after.bufferedBytes = after.records.reduce(0) { $0 + $1.count }
+            after.segments = segments + after.segments
+        } else {
+            for number in segments { try? Files.remove(segmentPath(name, number)) }
+        }
+        streams[name] = after
+    }
+
+    /// The key of an object whose oldest record arrived at `firstArrival`.
+    func objectKey(_ config: DeliveryStreamConfig, firstArrival: Int64, gzip: Bool) -> String {
+        let prefix =
+            (try? FirehoseNaming.evaluate(config.prefix, epochMillis: firstArrival, random: { self.random.next(below: $0) }))
+            ?? FirehoseNaming.defaultPrefix(epochMillis: firstArrival)
+        let uuid = FirehoseNaming.uuidV4(random: { self.random.next(below: $0) })
+        return prefix
+            + FirehoseNaming.suffix(stream: config.name, version: 1, epochMillis: firstArrival, uuid: uuid, gzip: gzip)
+    }
+
+    // MARK: Recovery
+
+    /// Reads back every stream's configuration and write-ahead segments (dropping a torn
+    /// tail), then delivers the recovered records. Call once, before serving.
+    ///
+    /// - Returns: the number of records recovered.
+    @discardableResult
+    public func recover() async throws(FirehoseError) -> Int {
+        var recovered = 0
+        var names: [String] = []
+        do {
+            for name in try Files.list(firehoseDirectory).sorted() {
+                let directory = streamDirectory(name)
+                guard let bytes = try Files.read(directory + "/config.json"),
+                    let parsed = DeliveryStreamConfig.parse(json: bytes)
+                else { continue }
+                var stream = streams.removeValue(forKey: name) ?? Stream(config: parsed.config, createdMillis: parsed.createdMillis)
+                var numbers: [Int] = []
+                for file in try Files.list(directory) where file.hasPrefix("segment-") && file.hasSuffix(".wal") {
+                    if let n = Int(file.dropFirst("segment-".count).dropLast(".wal".count)) { numbers.append(n) }
+                }
+                numbers.sort()
+                var records: [[UInt8]] = []
+                var arrivals: [Int64] = []
+                for number in numbers {
+                    let path = segmentPath(name, number)
+                    let bytes = try Files.read(path) ?? []
+                    let (frames, valid) = SegmentFormat.readFrames(bytes)
+                    if valid < bytes.count { try Files.truncate(path, to: valid) }
+                    for frame in frames {
+                        records.append(stream.config.appendDelimiterToRecord ? frame.data + [0x0A] : frame.data)
+                        arrivals.append(frame.arrival)
+                    }
+                }
+                recovered += records.count
+                stream.records = records + stream.records
+                stream.arrivals = arrivals + stream.arrivals
+                stream.bufferedBytes = stream.records.reduce(0) { $0 + $1.count }
+                stream.segments = numbers + stream.segments
+                stream.nextSegment = max(stream.nextSegment, (numbers.last ?? 0) + 1)
+                streams[name] = stream
+                names.append(name)
+            }
+        } catch {
+            throw FirehoseError("ServiceUnavailableException", "The emulator could not recover its buffers: \(error)")
+        }
+        for name in names { await deliver(name) }
+        return recovered
+    }
+}
+
+/// A small seeded generator (SplitMix64), for reproducible faults and names.
+struct SplitMix64: Sendable {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// A value in `0..<bound`.
+    mutating func next(below bound: Int) -> Int { Int(next() % UInt64(bound)) }
+
+    /// A value in `[0, 1)`.
+    mutating func nextDouble() -> Double { Double(next() >> 11) / Double(UInt64(1) << 53) }
+}
