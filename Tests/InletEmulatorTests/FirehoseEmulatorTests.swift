@@ -1,0 +1,212 @@
+import Foundation
+import InletCompression
+import InletCore
+import Testing
+
+@testable import InletEmulator
+
+/// Buffering, compression, naming, durability, group commit and fault injection of the emulator.
+@Suite struct FirehoseEmulatorTests {
+    let keyPattern = #"[0-9]{4}-[0-9]{2}-[0-9]{2}-[0-9]{2}-[0-9]{2}-[0-9]{2}-[0-9a-f-]{36}"#
+
+    func records(_ count: Int, prefix: String = "r") -> [[UInt8]] {
+        (0..<count).map { Array("\(prefix)\($0)".utf8) }
+    }
+
+    @Test func flushesBySize() async throws {
+        let dir = temporaryDirectory()
+        defer { removeDirectory(dir) }
+        let sink = MemorySink()
+        let clock = ManualClock(fixedMillis)
+        let emulator = FirehoseEmulator(dataDirectory: dir, sink: sink, now: clock.closure)
+        try await emulator.createStream(DeliveryStreamConfig(name: "big", bucket: "b", bufferingSizeMiB: 1))
+        let chunk = [UInt8](repeating: 0x61, count: 600_000)
+        _ = try await emulator.putRecords(stream: "big", records: [chunk])
+        #expect(await sink.objects.isEmpty)
+        _ = try await emulator.putRecords(stream: "big", records: [chunk])  // 1,200,000 ≥ 1 MiB
+        let objects = await sink.objects
+        #expect(objects.count == 1)
+        #expect(objects.first?.body == chunk + chunk)
+        #expect(objects.first?.bucket == "b")
+        #expect(matches(objects.first?.key ?? "", "2026/11/27/10/big-1-" + keyPattern))
+        // The segment went with the delivery.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/firehose/big") == ["config.json"])
+    }
+
+    @Test func flushesByIntervalFromTheFirstRecord() async throws {
+        let dir = temporaryDirectory()
+        defer { removeDirectory(dir) }
+        let sink = MemorySink()
+        let clock = ManualClock(fixedMillis)
+        let emulator = FirehoseEmulator(dataDirectory: dir, sink: sink, now: clock.closure)
+        try await emulator.createStream(
+            DeliveryStreamConfig(name: "slow", bucket: "b", prefix: "logs/", bufferingIntervalSeconds: 60))
+        _ = try await emulator.putRecords(stream: "slow", records: [Array("a".utf8)])
+        clock.advance(seconds: 30)
+        _ = try await emulator.putRecords(stream: "slow", records: [Array("b".utf8)])
+        clock.advance(seconds: 29)
+        await emulator.flushDue()
+        #expect(await sink.objects.isEmpty)
+        clock.advance(seconds: 1)
+        await emulator.flushDue()
+        let objects = await sink.objects
+        #expect(objects.count == 1)
+        #expect(objects.first?.body == Array("ab".utf8))
+        // Named after the first record's arrival, under the static prefix plus the time prefix.
+        #expect(matches(objects.first?.key ?? "", "logs/2026/11/27/10/slow-1-2026-11-27-10-15-30-[0-9a-f-]{36}"))
+        await emulator.flushDue()
+        #expect(await sink.objects.count == 1)
+    }
+
+    @Test func gzipWithDelimiterDecompressesToTheRecords() async throws {
+        let dir = temporaryDirectory()
+        defer { removeDirectory(dir) }
+        let sink = MemorySink()
+        let emulator = FirehoseEmulator(dataDirectory: dir, sink: sink, now: ManualClock(fixedMillis).closure)
+        try await emulator.createStream(
+            DeliveryStreamConfig(
+                name: "gz", bucket: "b", prefix: "p/!{timestamp:yyyy}/", errorOutputPrefix: "e/",
+                compression: .gzip, appendDelimiterToRecord: true))
+        let input = records(100)
+        _ = try await emulator.putRecords(stream: "gz", records: input)
+        await emulator.shutdown()
+        let objects = await sink.objects
+        #expect(objects.count == 1)
+        let key = objects.first?.key ?? ""
+        #expect(matches(key, "p/2026/gz-1-" + keyPattern + #"\.gz"#))
+        #expect(try Gzip.decompress(objects[0].body, limit: 1 << 20) == input.flatMap { $0 + [0x0A] })
+    }
+
+    @Test func uncompressedWithoutDelimiterConcatenates() async throws {
+        let dir = temporaryDirectory()
+        defer { removeDirectory(dir) }
+        let sink = MemorySink()
+        let emulator = FirehoseEmulator(dataDirectory: dir, sink: sink, now: ManualClock(fixedMillis).closure)
+        try await emulator.createStream(DeliveryStreamConfig(name: "plain", bucket: "b"))
+        _ = try await emulator.putRecords(stream: "plain", records: records(3))
+        await emulator.shutdown()
+        #expect(await sink.objects.map(\.body) == [Array("r0r1r2".utf8)])
+        #expect(matches(await sink.objects[0].key, "2026/11/27/10/plain-1-" + keyPattern))
+    }
+
+    @Test func recoveryDeliversEveryAcknowledgedRecordOnceInOrder() async throws {
+        let dir = temporaryDirectory()
+        defer { removeDirectory(dir) }
+        let clock = ManualClock(fixedMillis)
+        let lost = MemorySink()
+        var expected: [[UInt8]] = []
+        do {
+            let first = FirehoseEmulator(dataDirectory: dir, sink: lost, now: clock.closure)
+            try await first.createStream(
+                DeliveryStreamConfig(name: "wal", bucket: "b", bufferingSizeMiB: 1, appendDelimiterToRecord: true))
+            for batch in 0..<5 {
+                let input = records(50, prefix: "b\(batch)-")
+                let results = try await first.putRecords(stream: "wal", records: input)
+                #expect(results.allSatisfy { if case .accepted = $0 { true } else { false } })
+                expected += input
+            }
+            // No shutdown: the emulator is dropped as by kill -9.
+        }
+        #expect(await lost.objects.isEmpty)
+        // A torn frame at the tail (a write the crash interrupted) is dropped.
+        let segment = dir + "/firehose/wal/segment-1.wal"
+        let handle = try #require(FileHandle(forWritingAtPath: segment))
+        handle.seekToEndOfFile()
+        handle.write(Data([0x10, 0, 0, 0, 1, 2, 3]))
+        try handle.close()
+
+        let sink = MemorySink()
+        let second = FirehoseEmulator(dataDirectory: dir, sink: sink, now: clock.closure)
+        #expect(try await second.recover() == 250)
+        #expect(try await sink.allBytes() == expected.flatMap { $0 + [0x0A] })
+        #expect(await second.streamNames() == ["wal"])
+        // Delivered once: a third start finds nothing left.
+        let third = FirehoseEmulator(dataDirectory: dir, sink: sink, now: clock.closure)
+        #expect(try await third.recover() == 0)
+        #expect(await sink.objects.count == 1)
+        // The recovered stream keeps working and its next segment does not reuse a number.
+        _ = try await third.putRecords(stream: "wal", records: [Array("after".utf8)])
+        await third.shutdown()
+        #expect(await sink.objects.count == 2)
+        #expect(await sink.objects[1].body == Array("after\n".utf8))
+    }
+
+    @Test func aFailedDeliveryKeepsTheRecords() async throws {
+        let dir = temporaryDirectory()
+        defer { removeDirectory(dir) }
+        let sink = MemorySink()
+        let emulator = FirehoseEmulator(dataDirectory: dir, sink: sink, now: ManualClock(fixedMillis).closure)
+        try await emulator.createStream(DeliveryStreamConfig(name: "s", bucket: "b", bufferingIntervalSeconds: 0))
+        await sink.setFailing(true)
+        _ = try await emulator.putRecords(stream: "s", records: [Array("x".utf8)])
+        _ = try await emulator.putRecords(stream: "s", records: [Array("y".utf8)])
+        #expect(await emulator.statistics.deliveryFailures >= 1)
+        await sink.setFailing(false)
+        await emulator.flushDue()
+        #expect(await sink.objects.map(\.body) == [Array("xy".utf8)])
+    }
+
+    @Test func concurrentPutsShareFsyncs() async throws {
+        let dir = temporaryDirectory()
+        defer { removeDirectory(dir) }
+        let sink = MemorySink()
+        let emulator = FirehoseEmulator(dataDirectory: dir, sink: sink, now: ManualClock(fixedMillis).closure)
+        try await emulator.createStream(DeliveryStreamConfig(name: "gc", bucket: "b", appendDelimiterToRecord: true))
+        let calls = 40
+        await withTaskGroup(of: Void.self) { group in
+            for i in 0..<calls {
+                group.addTask { _ = try? await emulator.putRecords(stream: "gc", records: [Array("c\(i)".utf8)]) }
+            }
+        }
+        let statistics = await emulator.statistics
+        #expect(statistics.appendCalls == calls)
+        #expect(statistics.groupCommits < calls)
+        #expect(statistics.groupCommits >= 1)
+        await emulator.shutdown()
+        let lines = String(decoding: try await sink.allBytes(), as: UTF8.self).split(separator: "\n")
+        #expect(Set(lines) == Set((0..<calls).map { Substring("c\($0)") }))
+        #expect(lines.count == calls)
+    }
+
+    @Test func faultInjectionFailsAboutTheConfiguredFraction() async throws {
+        let dir = temporaryDirectory()
+        defer { removeDirectory(dir) }
+        let sink = MemorySink()
+        let emulator = FirehoseEmulator(dataDirectory: dir, sink: sink, now: ManualClock(fixedMillis).closure)
+        try await emulator.createStream(DeliveryStreamConfig(name: "f", bucket: "b", appendDelimiterToRecord: true))
+        await emulator.setFaultInjection(fraction: 0.3, seed: 42)
+        var failed = 0
+        var accepted: [[UInt8]] = []
+        for batch in 0..<8 {
+            let input = records(500, prefix: "\(batch)-")
+            let results = try await emulator.putRecords(stream: "f", records: input)
+            for (record, result) in zip(input, results) {
+                switch result {
+                case .accepted: accepted.append(record)
+                case .failed(let code, _):
+                    #expect(code == "ServiceUnavailableException")
+                    failed += 1
+                }
+            }
+        }
+        let fraction = Double(failed) / 4000
+        #expect(fraction > 0.26 && fraction < 0.34)
+        await emulator.shutdown()
+        // Only accepted records are delivered.
+        #expect(try await sink.allBytes() == accepted.flatMap { $0 + [0x0A] })
+    }
+
+    @Test func deleteRemovesTheStreamAndItsFiles() async throws {
+        let dir = temporaryDirectory()
+        defer { removeDirectory(dir) }
+        let sink = MemorySink()
+        let emulator = FirehoseEmulator(dataDirectory: dir, sink: sink, now: ManualClock(fixedMillis).closure)
+        try await emulator.createStream(DeliveryStreamConfig(name: "d", bucket: "b"))
+        _ = try await emulator.putRecords(stream: "d", records: [Array("z".utf8)])
+        try await emulator.deleteStream("d")
+        #expect(await emulator.streamNames().isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: dir + "/firehose/d"))
+        #expect(await sink.objects.map(\.body) == [Array("z".utf8)])
+        await #expect(throws: FirehoseError.self) { try await emulator.deleteStream("d") }
+    }
+}
