@@ -57,6 +57,8 @@ public actor FirehoseEmulator {
         var currentNumber = 0
         var currentSize = 0
         var nextSegment = 1
+        /// Segments from this number on were written by this run (never re-read by recovery).
+        var ownSegmentsFrom = Int.max
         var delivering = false
         var nextRecordId: UInt64 = 0
     }
@@ -128,7 +130,37 @@ public actor FirehoseEmulator {
         } catch {
             throw FirehoseError("ServiceUnavailableException", "The emulator could not persist the stream: \(error)")
         }
-        streams[config.name] = Stream(config: config, createdMillis: created)
+        var stream = Stream(config: config, createdMillis: created)
+        // Segments left by a previous run stay for recover(); new records never join them.
+        stream.nextSegment = (existingSegments(config.name).last ?? 0) + 1
+        stream.ownSegmentsFrom = stream.nextSegment
+        streams[config.name] = stream
+    }
+
+    /// The numbers of the segment files in a stream's directory, ascending.
+    func existingSegments(_ name: String) -> [Int] {
+        let files = (try? Files.list(streamDirectory(name))) ?? []
+        return files.compactMap { file in
+            guard file.hasPrefix("segment-"), file.hasSuffix(".wal") else { return nil }
+            return Int(file.dropFirst("segment-".count).dropLast(".wal".count))
+        }.sorted()
+    }
+
+    /// Declares a stream from code, idempotently: creates it, or, when it exists (say,
+    /// recovered from the data directory), replaces and persists its configuration while
+    /// keeping its buffered records.
+    public func declareStream(_ config: DeliveryStreamConfig) throws(FirehoseError) {
+        guard let existing = streams[config.name] else { return try createStream(config) }
+        try config.validate()
+        guard existing.config != config else { return }
+        do {
+            try Files.writeAtomically(
+                config.json(createdMillis: existing.createdMillis), to: streamDirectory(config.name) + "/config.json",
+                directory: streamDirectory(config.name))
+        } catch {
+            throw FirehoseError("ServiceUnavailableException", "The emulator could not persist the stream: \(error)")
+        }
+        streams[config.name]!.config = config
     }
 
     /// A stream's description.
@@ -403,12 +435,9 @@ public actor FirehoseEmulator {
                 guard let bytes = try Files.read(directory + "/config.json"),
                     let parsed = DeliveryStreamConfig.parse(json: bytes)
                 else { continue }
-                var stream = streams.removeValue(forKey: name) ?? Stream(config: parsed.config, createdMillis: parsed.createdMillis)
-                var numbers: [Int] = []
-                for file in try Files.list(directory) where file.hasPrefix("segment-") && file.hasSuffix(".wal") {
-                    if let n = Int(file.dropFirst("segment-".count).dropLast(".wal".count)) { numbers.append(n) }
-                }
-                numbers.sort()
+                var stream = streams[name] ?? Stream(config: parsed.config, createdMillis: parsed.createdMillis)
+                // Only segments of a previous run not buffered yet: this run's are in memory.
+                let numbers = existingSegments(name).filter { $0 < stream.ownSegmentsFrom && !stream.segments.contains($0) }
                 var records: [[UInt8]] = []
                 var arrivals: [Int64] = []
                 for number in numbers {
@@ -427,6 +456,7 @@ public actor FirehoseEmulator {
                 stream.bufferedBytes = stream.records.reduce(0) { $0 + $1.count }
                 stream.segments = numbers + stream.segments
                 stream.nextSegment = max(stream.nextSegment, (numbers.last ?? 0) + 1)
+                stream.ownSegmentsFrom = min(stream.ownSegmentsFrom, stream.nextSegment)
                 streams[name] = stream
                 names.append(name)
             }

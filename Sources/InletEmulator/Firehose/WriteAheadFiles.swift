@@ -56,7 +56,7 @@ enum Files {
     static func read(_ path: String) throws(FileError) -> [UInt8]? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 {
-            if Glibc.errno == ENOENT { return nil }
+            if Glibc.errno == ENOENT || Glibc.errno == ENOTDIR { return nil }
             throw .errno("open", path)
         }
         defer { close(fd) }
