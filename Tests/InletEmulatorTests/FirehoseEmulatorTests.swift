@@ -259,3 +259,33 @@ import Testing
         #expect(try await third.describe("decl").createdMillis == fixedMillis)
     }
 }
+
+/// The write-ahead segment format: length, arrival time, CRC-32, data.
+@Suite struct FirehoseSegmentFormatTests {
+    @Test func framesRoundTripAndATornOrCorruptTailIsDropped() {
+        var bytes: [UInt8] = []
+        SegmentFormat.appendFrame(data: Array("one".utf8), arrival: 5, to: &bytes)
+        SegmentFormat.appendFrame(data: [], arrival: -1, to: &bytes)
+        let intact = bytes.count
+        SegmentFormat.appendFrame(data: Array("three".utf8), arrival: 7, to: &bytes)
+        let all = SegmentFormat.readFrames(bytes)
+        #expect(all.records.map(\.data) == [Array("one".utf8), [], Array("three".utf8)])
+        #expect(all.records.map(\.arrival) == [5, -1, 7])
+        #expect(all.validLength == bytes.count)
+        // Torn: the last frame is cut short.
+        let torn = SegmentFormat.readFrames(Array(bytes.dropLast(2)))
+        #expect(torn.records.count == 2)
+        #expect(torn.validLength == intact)
+        // Corrupt: a flipped bit in the last frame's data fails its CRC.
+        var corrupt = bytes
+        corrupt[corrupt.count - 1] ^= 1
+        #expect(SegmentFormat.readFrames(corrupt).records.count == 2)
+        #expect(SegmentFormat.readFrames(corrupt).validLength == intact)
+    }
+
+    @Test func crc32MatchesTheStandardCheckValue() {
+        var crc = CRC32()
+        crc.update(Array("123456789".utf8))
+        #expect(crc.value == 0xCBF4_3926)
+    }
+}

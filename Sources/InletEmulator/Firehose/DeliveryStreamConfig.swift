@@ -11,6 +11,7 @@ public struct FirehoseError: Error, Sendable, Equatable, CustomStringConvertible
         self.type = type
         self.message = message
     }
+    /// The message, for logs.
     public var description: String { "\(type): \(message)" }
 }
 

@@ -53,7 +53,7 @@ public actor FirehoseEmulator {
         var arrivals: [Int64] = []
         var bufferedBytes = 0
         var segments: [Int] = []  // segment numbers holding the buffered records
-        var current: FileHandle?
+        var current: SegmentFile?
         var currentNumber = 0
         var currentSize = 0
         var nextSegment = 1
@@ -75,7 +75,7 @@ public actor FirehoseEmulator {
     var writeSequence = 0
     var syncedSequence = 0
     var syncing = false
-    var dirty: [ObjectIdentifier: FileHandle] = [:]
+    var dirty: [ObjectIdentifier: SegmentFile] = [:]
     var waiters: [(sequence: Int, continuation: CheckedContinuation<FileError?, Never>)] = []
 
     // Fault injection and randomness.
@@ -232,7 +232,7 @@ public actor FirehoseEmulator {
         do {
             if stream.current == nil {
                 let number = stream.nextSegment
-                let handle = try FileHandle.openAppend(segmentPath(name, number))
+                let handle = try SegmentFile.openAppend(segmentPath(name, number))
                 try Files.syncDirectory(streamDirectory(name))
                 stream.nextSegment += 1
                 stream.current = handle
@@ -293,7 +293,7 @@ public actor FirehoseEmulator {
         Task { await self.runSync(files, target: target) }
     }
 
-    func runSync(_ files: [FileHandle], target: Int) async {
+    func runSync(_ files: [SegmentFile], target: Int) async {
         let failure = await Task.detached { () -> FileError? in
             do throws(FileError) {
                 for file in files { try file.sync() }
@@ -349,7 +349,7 @@ public actor FirehoseEmulator {
     public func shutdown() async {
         timer?.cancel()
         timer = nil
-        while streams.values.contains(where: \.delivering) { await Task.yield() }
+        while streams.values.contains(where: \.delivering) { try? await Task.sleep(for: .milliseconds(1)) }
         await flushAll()
     }
 

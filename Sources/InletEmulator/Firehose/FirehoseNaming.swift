@@ -15,6 +15,7 @@ public enum FirehoseNaming {
         public var message: String
         /// An error with a message.
         public init(_ message: String) { self.message = message }
+        /// The message, for logs.
         public var description: String { message }
     }
 

@@ -10,12 +10,13 @@ public struct FileError: Error, Sendable, CustomStringConvertible {
     static func errno(_ call: String, _ path: String) -> FileError {
         FileError("\(call) \(path): \(String(cString: strerror(Glibc.errno)))")
     }
+    /// The message, for logs.
     public var description: String { message }
 }
 
 /// An open file descriptor, closed when the last reference goes (so an fsync in flight
 /// on another task keeps it open even after its segment was delivered and unlinked).
-final class FileHandle: Sendable {
+final class SegmentFile: Sendable {
     let fd: Int32
     let path: String
     init(fd: Int32, path: String) {
@@ -25,10 +26,10 @@ final class FileHandle: Sendable {
     deinit { close(fd) }
 
     /// Opens `path` for appending, creating it.
-    static func openAppend(_ path: String) throws(FileError) -> FileHandle {
+    static func openAppend(_ path: String) throws(FileError) -> SegmentFile {
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw .errno("open", path) }
-        return FileHandle(fd: fd, path: path)
+        return SegmentFile(fd: fd, path: path)
     }
 
     /// Writes all of `bytes`.
@@ -96,7 +97,7 @@ enum Files {
         let temporary = path + ".tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw .errno("open", temporary) }
-        let handle = FileHandle(fd: fd, path: temporary)
+        let handle = SegmentFile(fd: fd, path: temporary)
         try handle.writeAll(bytes)
         try handle.sync()
         guard rename(temporary, path) == 0 else { throw .errno("rename", path) }
