@@ -131,6 +131,32 @@ import Testing
         #expect(await sink.objects[1].body == Array("after\n".utf8))
     }
 
+    @Test func recoveryAfterAFailedDeliveryKeepsOrderAcrossSegments() async throws {
+        let dir = temporaryDirectory()
+        defer { removeDirectory(dir) }
+        let clock = ManualClock(fixedMillis)
+        let refusing = MemorySink()
+        await refusing.setFailing(true)
+        let big = [UInt8](repeating: 0x62, count: 700_000)
+        do {
+            let first = FirehoseEmulator(dataDirectory: dir, sink: refusing, now: clock.closure)
+            try await first.createStream(DeliveryStreamConfig(name: "seg", bucket: "b", bufferingSizeMiB: 1))
+            _ = try await first.putRecords(stream: "seg", records: [Array("a".utf8), big])
+            _ = try await first.putRecords(stream: "seg", records: [big])  // size reached: the delivery fails
+            #expect(await first.statistics.deliveryFailures == 1)
+            _ = try await first.putRecords(stream: "seg", records: [Array("z".utf8)])  // into a second segment
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/firehose/seg").sorted()
+            == ["config.json", "segment-1.wal", "segment-2.wal"])
+        let sink = MemorySink()
+        let second = FirehoseEmulator(dataDirectory: dir, sink: sink, now: clock.closure)
+        #expect(try await second.recover() == 4)
+        #expect(try await sink.allBytes() == Array("a".utf8) + big + big + Array("z".utf8))
+        // Objects of at most about the size hint each, all named after their first record.
+        #expect(await sink.objects.count == 2)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/firehose/seg") == ["config.json"])
+    }
+
     @Test func aFailedDeliveryKeepsTheRecords() async throws {
         let dir = temporaryDirectory()
         defer { removeDirectory(dir) }
