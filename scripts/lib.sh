@@ -16,12 +16,19 @@ inlet_install_system_packages() {
     fi
 }
 
-# Installs the Python peers in scripts/requirements-test.txt (pip is quick when they
-# are already satisfied, and this keeps pinned versions honest).
+# Installs the Python peers in scripts/requirements-test.txt into the project's own
+# virtualenv (.venv-test) and puts it first on PATH, so the tests' `python3` has them.
+# A virtualenv keeps clear of Debian's externally managed system Python (PEP 668).
 inlet_install_python_peers() {
-    local req
-    req="$(dirname "${BASH_SOURCE[0]}")/requirements-test.txt"
-    python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore -r "$req"
+    local top venv
+    top="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+    venv="$top/.venv-test"
+    if [ ! -x "$venv/bin/python3" ]; then
+        echo "inlet: creating $venv for the Python test peers" >&2
+        python3 -m venv "$venv"
+    fi
+    "$venv/bin/python3" -m pip install -q --disable-pip-version-check -r "$top/scripts/requirements-test.txt"
+    export PATH="$venv/bin:$PATH"
 }
 
 # Puts the AWS SAM CLI on PATH, from its own virtualenv (.venv-sam) so that its pinned
