@@ -99,6 +99,25 @@ import Testing
         #expect(bare["cookies"] == nil)
     }
 
+    @Test func withoutABodyV2OmitsItAndV1SendsNull() async throws {
+        let host = ScriptedHost(.success(Array("{}".utf8)))
+        let request = LocalRequest(method: "POST", rawPath: "/events")
+        _ = await gateway(host).handle(request, now: gatewayMillis)
+        let v2 = object(await host.lastPayload)
+        #expect(v2.keys.contains("body") == false)
+        #expect(v2["isBase64Encoded"] as? Bool == false)
+        _ = await gateway(host, format: .v1).handle(request, now: gatewayMillis)
+        let v1 = object(await host.lastPayload)
+        #expect(v1["body"] is NSNull)
+        #expect(v1["isBase64Encoded"] as? Bool == false)
+    }
+
+    @Test func requestIdsLookLikeAPIGateways() {
+        let ids = (0..<50).map { _ in APIGatewayEmulator.randomRequestId() }
+        #expect(ids.allSatisfy { matches($0, "[A-Za-z0-9]{15}=") })
+        #expect(Set(ids).count == 50)
+    }
+
     @Test func aGzipBodyIsBase64Encoded() async throws {
         let host = ScriptedHost(.success(Array("{}".utf8)))
         let raw = Array("{\"Id\":\"1\"}\n".utf8)
@@ -141,6 +160,8 @@ import Testing
         #expect(event["httpMethod"] as? String == "POST")
         #expect((event["headers"] as? [String: String])?["X-A"] == "2")
         #expect((event["multiValueHeaders"] as? [String: [String]])?["X-A"] == ["1", "2"])
+        #expect((event["headers"] as? [String: String])?["X-Forwarded-For"] == "203.0.113.7")
+        #expect((event["headers"] as? [String: String])?["Content-Type"] == "application/json")
         #expect(event["queryStringParameters"] as? [String: String] == ["p": "2"])
         #expect(event["multiValueQueryStringParameters"] as? [String: [String]] == ["p": ["1", "2"]])
         #expect(event["body"] as? String == #"{"Id":"1"}"#)

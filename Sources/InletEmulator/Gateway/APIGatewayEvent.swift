@@ -243,7 +243,9 @@ public enum APIGatewayEvent {
     }
 
     /// The request's headers plus those API Gateway adds: `x-forwarded-for` (the caller's
-    /// address appended), `x-forwarded-port`, `x-forwarded-proto`, `x-amzn-trace-id`.
+    /// address appended), `x-forwarded-port`, `x-forwarded-proto`, `x-amzn-trace-id`. Payload
+    /// 2.0 lowercases every name; 1.0 keeps the client's spelling and capitalises its own
+    /// (`X-Forwarded-For`), as a real HTTP API does.
     static func forwardedHeaders(_ request: LocalRequest, sourceIp: String, lowercase: Bool) -> [(name: String, value: String)] {
         var fields: [(name: String, value: String)] = []
         for field in request.headers {
@@ -251,16 +253,16 @@ public enum APIGatewayEvent {
             if lower == "x-forwarded-for" || lower == "x-forwarded-port" || lower == "x-forwarded-proto" { continue }
             fields.append((lowercase ? lower : field.name, field.value))
         }
-        let forwarded = request.headers.values(for: "x-forwarded-for")
-        fields.append(("x-forwarded-for", (forwarded + [sourceIp]).joined(separator: ", ")))
-        let host = request.headers["host"] ?? ""
-        let port = host.split(separator: ":").count == 2 ? String(host.split(separator: ":")[1]) : "80"
-        fields.append(("x-forwarded-port", port))
-        fields.append(("x-forwarded-proto", "http"))
+        func name(_ capitalised: String) -> String { lowercase ? capitalised.lowercased() : capitalised }
         if !request.headers.contains(name: "x-amzn-trace-id") {
-            fields.append(("x-amzn-trace-id", "Root=1-" + FirehoseNaming.uuidV4().filter { $0 != "-" }.prefix(8) + "-"
-                + FirehoseNaming.uuidV4().filter { $0 != "-" }.prefix(24)))
+            let hex = (FirehoseNaming.uuidV4() + FirehoseNaming.uuidV4()).filter { $0 != "-" }
+            fields.append((name("X-Amzn-Trace-Id"), "Root=1-\(hex.prefix(8))-\(hex.dropFirst(8).prefix(24))"))
         }
+        let forwarded = request.headers.values(for: "x-forwarded-for")
+        fields.append((name("X-Forwarded-For"), (forwarded + [sourceIp]).joined(separator: ", ")))
+        let hostParts = (request.headers["host"] ?? "").split(separator: ":")
+        fields.append((name("X-Forwarded-Port"), hostParts.count == 2 ? String(hostParts[1]) : "80"))
+        fields.append((name("X-Forwarded-Proto"), "http"))
         return fields
     }
 
