@@ -94,11 +94,30 @@ actor Flag {
 
 /// The function's AWS calls, routed in process.
 @Suite struct LoopbackTransportTests {
-    @Test func urlsSplitIntoPathAndQuery() {
-        #expect(LoopbackTransport.splitURL("http://127.0.0.1:4566/b/k%20x?uploads=&x=1") == ("/b/k%20x", "uploads=&x=1"))
-        #expect(LoopbackTransport.splitURL("http://127.0.0.1:4566") == ("/", ""))
-        #expect(LoopbackTransport.splitURL("https://bucket.s3.amazonaws.com?list-type=2") == ("/", "list-type=2"))
-        #expect(LoopbackTransport.splitURL("http://h/p#frag") == ("/p", ""))
+    @Test func urlsSplitIntoHostPathAndQuery() {
+        #expect(LoopbackTransport.parseURL("http://127.0.0.1:4566/b/k%20x?uploads=&x=1") == ("127.0.0.1:4566", "/b/k%20x", "uploads=&x=1"))
+        #expect(LoopbackTransport.parseURL("http://127.0.0.1:4566") == ("127.0.0.1:4566", "/", ""))
+        #expect(LoopbackTransport.parseURL("https://bucket.s3.amazonaws.com?list-type=2") == ("bucket.s3.amazonaws.com", "/", "list-type=2"))
+        #expect(LoopbackTransport.parseURL("http://h/p#frag") == ("h", "/p", ""))
+    }
+
+    @Test func theS3HandlerGetsTheRequestAsASocketWouldCarryIt() async throws {
+        let dir = temporaryDirectory()
+        defer { removeDirectory(dir) }
+        let seen = S3Recorder()
+        let transport = LoopbackTransport(
+            firehose: FirehoseService(emulator: FirehoseEmulator(dataDirectory: dir, sink: MemorySink())),
+            s3: { await seen.handle($0) })
+        let response = try await transport.send(
+            HTTPRequest(method: .put, url: "http://127.0.0.1:4566/b/a%2Bb?x-id=PutObject", headers: ["X-Amz-Date": "d"], body: [7]))
+        #expect(response.status == 200)
+        let request = try #require(await seen.requests.first)
+        #expect(request.method == "PUT")
+        #expect(request.rawPath == "/b/a%2Bb")
+        #expect(request.rawQuery == "x-id=PutObject")
+        #expect(request.headers["host"] == "127.0.0.1:4566")
+        #expect(request.headers["x-amz-date"] == "d")
+        #expect(request.body == [7])
     }
 
     @Test func withoutAnS3ServiceS3CallsGetServiceUnavailable() async throws {

@@ -81,7 +81,8 @@ public struct InProcessFunctionHost: FunctionHost {
         guard payload.count <= LambdaLimits.maximumRequestBytes else {
             return .functionError(LambdaLimits.requestTooLarge(payload.count))
         }
-        let remaining = deadlineMillis - now()
+        // Lambda runs a function for 15 minutes at most.
+        let remaining = min(deadlineMillis - now(), 900_000)
         guard remaining > 0 else { return .timedOut }
         let context = LambdaContext(requestId: requestId, deadlineMillis: deadlineMillis, invokedFunctionArn: functionArn)
         let (stream, continuation) = AsyncStream.makeStream(of: FunctionResult.self)

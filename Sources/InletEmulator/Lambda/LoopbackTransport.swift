@@ -21,19 +21,22 @@ public struct LoopbackTransport: HTTPTransport {
     }
 
     public func send(_ request: HTTPRequest, timeout: Duration?) async throws(TransportError) -> HTTPResponse {
-        let (rawPath, rawQuery) = Self.splitURL(request.url)
+        let url = Self.parseURL(request.url)
+        var headers = request.headers
+        // What a socket would carry: the services (and SigV4 checks) read the Host header.
+        if !headers.contains(name: "host") && !url.host.isEmpty { headers.add(name: "Host", value: url.host) }
         let local = LocalRequest(
-            method: request.method.rawValue, rawPath: rawPath, rawQuery: rawQuery, headers: request.headers,
+            method: request.method.rawValue, rawPath: url.rawPath, rawQuery: url.rawQuery, headers: headers,
             body: request.body, remoteAddress: "127.0.0.1")
-        let target = request.headers["X-Amz-Target"] ?? ""
+        let target = headers["X-Amz-Target"] ?? ""
         let response =
             target.hasPrefix(FirehoseService.targetPrefix) ? await firehose.handle(local) : await s3(local)
         return HTTPResponse(status: response.status, headers: response.headers, body: response.body)
     }
 
-    /// The path (at least `/`) and the query (without `?`) of an absolute URL; a fragment
-    /// is dropped.
-    public static func splitURL(_ url: String) -> (rawPath: String, rawQuery: String) {
+    /// The authority (`host[:port]`), the path (at least `/`) and the query (without `?`)
+    /// of an absolute URL; a fragment is dropped.
+    public static func parseURL(_ url: String) -> (host: String, rawPath: String, rawQuery: String) {
         var rest = Substring(url)
         if let colon = rest.firstIndex(of: ":"), rest[colon...].hasPrefix("://"),
             !rest[..<colon].contains(where: { $0 == "/" || $0 == "?" })
@@ -43,6 +46,7 @@ public struct LoopbackTransport: HTTPTransport {
         if let hash = rest.firstIndex(of: "#") { rest = rest[..<hash] }
         // The authority ends at the first `/` or `?`.
         let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
+        let host = String(rest[..<authorityEnd])
         rest = rest[authorityEnd...]
         let path: Substring
         let query: Substring
@@ -53,7 +57,7 @@ public struct LoopbackTransport: HTTPTransport {
             path = rest
             query = ""
         }
-        return (path.isEmpty ? "/" : String(path), String(query))
+        return (host, path.isEmpty ? "/" : String(path), String(query))
     }
 
     /// S3's `503 ServiceUnavailable`, for a local cloud without S3.
