@@ -19,7 +19,8 @@ actor S3Recorder {
 /// The whole local path in one process: HTTP API → the real ingest function → Firehose →
 /// the data sink, and the error object → the S3 handler.
 @Suite struct LocalPipelineTests {
-    @Test func aMixedNDJSONPostIsAPartialSuccessEndToEnd() async throws {
+    @Test(arguments: [APIGatewayEmulator.PayloadFormat.v2, .v1])
+    func aMixedNDJSONPostIsAPartialSuccessEndToEnd(format: APIGatewayEmulator.PayloadFormat) async throws {
         let dir = temporaryDirectory()
         defer { removeDirectory(dir) }
         let sink = MemorySink()
@@ -39,7 +40,7 @@ actor S3Recorder {
             configuration: configuration,
             firehose: FirehoseClient(configuration: configuration.aws, transport: transport),
             s3: S3Client(configuration: configuration.aws, transport: transport))
-        let api = APIGatewayEmulator(host: InProcessFunctionHost(handler: function))
+        let api = APIGatewayEmulator(host: InProcessFunctionHost(handler: function), payloadFormat: format)
 
         let body = #"{"Id":"1"}"# + "\n" + #"{"Id":""}"# + "\n" + #"{"Id":"3"}"# + "\n" + #"{"Id":"4"}"# + "\n"
         let now = FirehoseEmulator.systemMillis()
@@ -51,6 +52,7 @@ actor S3Recorder {
             now: now)
 
         #expect(response.status == 207)
+        #expect(response.headers["content-type"] == "application/json")
         let requestId = try #require(response.headers["apigw-requestid"])
         let answer = object(response.body)
         #expect(answer["requestId"] as? String == requestId)
@@ -76,5 +78,24 @@ actor S3Recorder {
         let envelope = object(Array((puts.first?.body ?? []).split(separator: 0x0A).first ?? []))
         #expect(envelope["raw_event"] as? String == #"{"Id":""}"#)
         #expect(envelope["event_index"] as? Int == 1)
+    }
+
+    @Test func aSlowFunctionIsCutOffByTheIntegrationTimeoutAndAFailingOneIs500() async {
+        let slow = APIGatewayEmulator(
+            host: InProcessFunctionHost(
+                handler: ClosureHandler { _, _ in
+                    try await Task.sleep(for: .seconds(30))
+                    return []
+                }), integrationTimeoutMillis: 100)
+        let request = LocalRequest(method: "POST", rawPath: "/events", body: Array("{}".utf8))
+        let start = ContinuousClock.now
+        let timedOut = await slow.handle(request, now: FirehoseEmulator.systemMillis())
+        #expect(timedOut.status == 503)
+        #expect(ContinuousClock.now - start < .seconds(5))
+
+        let failing = APIGatewayEmulator(host: InProcessFunctionHost(handler: ClosureHandler { _, _ in throw Boom() }))
+        let failed = await failing.handle(request, now: FirehoseEmulator.systemMillis())
+        #expect(failed.status == 500)
+        #expect(String(decoding: failed.body, as: UTF8.self) == #"{"message":"Internal Server Error"}"#)
     }
 }
