@@ -66,7 +66,7 @@ public enum APIGatewayEvent {
             }
         }
         let query = queryParameters(request.rawQuery)
-        let domain = domainName(request, apiId: context.apiId)
+        let domain = domainName(request)
 
         var out = JSONWriter()
         out.open()
@@ -121,7 +121,7 @@ public enum APIGatewayEvent {
             }
         }
         let query = queryParameters(request.rawQuery)
-        let domain = domainName(request, apiId: context.apiId)
+        let domain = domainName(request)
         let resource = context.route.path ?? "$default"
 
         var out = JSONWriter()
@@ -266,7 +266,7 @@ public enum APIGatewayEvent {
         return fields
     }
 
-    static func domainName(_ request: LocalRequest, apiId: String) -> String {
+    static func domainName(_ request: LocalRequest) -> String {
         guard let host = request.headers["host"], !host.isEmpty else { return "localhost" }
         return host.split(separator: ":", maxSplits: 1).first.map(String.init) ?? host
     }
@@ -275,7 +275,7 @@ public enum APIGatewayEvent {
         domain.split(separator: ".", maxSplits: 1).first.map(String.init) ?? domain
     }
 
-    static func appendBody(_ request: LocalRequest, to out: inout JSONWriter) {
+    private static func appendBody(_ request: LocalRequest, to out: inout JSONWriter) {
         guard !request.body.isEmpty else {
             out.bool("isBase64Encoded", false)
             return
@@ -294,7 +294,7 @@ public enum APIGatewayEvent {
 
 /// A compact JSON writer for the events: objects, arrays of strings, strings, numbers,
 /// booleans and null, members written in order.
-struct JSONWriter {
+private struct JSONWriter {
     private(set) var bytes: [UInt8] = []
     private var counts: [Int] = []
 
@@ -365,7 +365,7 @@ struct JSONWriter {
 }
 
 extension String {
-    var trimmingSpaces: String {
+    fileprivate var trimmingSpaces: String {
         var s = Substring(self)
         while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
         while let l = s.last, l == " " || l == "\t" { s.removeLast() }
