@@ -66,7 +66,10 @@ let package = Package(
         // MARK: The local cloud (never linked into bootstrap)
         .target(
             name: "InletEmulator",
-            dependencies: ["InletCore", "InletCompression", "InletSigV4", "InletAPIGateway"]),
+            dependencies: [
+                "InletCore", "InletCompression", "InletSigV4", "InletAPIGateway", "InletHTTP", "InletAWS",
+                "InletLambdaRuntime", "InletFunction", .product(name: "Logging", package: "swift-log"),
+            ]),
 
         // MARK: Executables
         .executableTarget(
@@ -106,7 +109,10 @@ let package = Package(
             exclude: ["Support"]),
         .testTarget(
             name: "InletEmulatorTests",
-            dependencies: ["InletEmulator", "InletCore", "InletCompression", "InletSigV4", "InletAWS", "InletHTTP", "InletTestSupport"]),
+            dependencies: [
+                "InletEmulator", "InletCore", "InletCompression", "InletSigV4", "InletAWS", "InletHTTP", "InletTestSupport",
+                "InletAPIGateway", "InletLambdaRuntime", "InletFunction", .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(
             name: "InletLambdaRuntimeTests",
             dependencies: ["InletLambdaRuntime", .product(name: "Logging", package: "swift-log")]),

@@ -1,0 +1,115 @@
+import InletCore
+import InletLambdaRuntime
+import Logging
+
+/// How one invocation ended, as Lambda reports it to the caller (API Gateway).
+public enum FunctionResult: Sendable, Equatable {
+    /// The function returned this payload.
+    case success([UInt8])
+    /// The function failed (it threw, or Lambda refused the request or the response).
+    case functionError(LambdaErrorReport)
+    /// The deadline passed before the function returned.
+    case timedOut
+}
+
+/// Where the emulator runs the function. ``InProcessFunctionHost`` calls a ``LambdaHandler``
+/// directly; a host that starts `bootstrap` as a child process and serves it the Runtime
+/// API fits the same seam (it hands `payload` to `/next` and waits for `/response` or
+/// `/error` until `deadlineMillis`).
+public protocol FunctionHost: Sendable {
+    /// Invokes the function once.
+    ///
+    /// - Parameters:
+    ///   - payload: the invocation payload (the API Gateway event).
+    ///   - requestId: Lambda's request id for this invocation.
+    ///   - deadlineMillis: when the invocation times out, in epoch milliseconds.
+    func invoke(_ payload: [UInt8], requestId: String, deadlineMillis: Int64) async -> FunctionResult
+}
+
+/// Lambda's limits on synchronous invocations.
+public enum LambdaLimits {
+    /// The largest request payload of a synchronous invocation (6 MB).
+    public static let maximumRequestBytes = 6_291_456
+    /// The largest response payload of a synchronous invocation (6 MB).
+    public static let maximumResponseBytes = 6_291_456
+
+    /// Lambda's `RequestEntityTooLargeException` for a payload over the limit.
+    public static func requestTooLarge(_ size: Int) -> LambdaErrorReport {
+        LambdaErrorReport(
+            errorMessage: "\(size) byte payload is too large for the RequestResponse invocation type "
+                + "(limit \(maximumRequestBytes) bytes)",
+            errorType: "RequestEntityTooLargeException")
+    }
+
+    /// Lambda's `Function.ResponseSizeTooLarge` for a response over the limit.
+    public static func responseTooLarge(_ size: Int) -> LambdaErrorReport {
+        LambdaErrorReport(
+            errorMessage: "Response payload size (\(size) bytes) exceeded maximum allowed payload size "
+                + "(\(maximumResponseBytes) bytes).",
+            errorType: "Function.ResponseSizeTooLarge")
+    }
+}
+
+/// Runs a ``LambdaHandler`` in this process: one ``LambdaContext`` per invocation, Lambda's
+/// 6 MB payload limits, and the deadline. Past the deadline the handler's task is cancelled
+/// and the invocation reports ``FunctionResult/timedOut`` at once, without waiting for a
+/// handler that ignores cancellation.
+public struct InProcessFunctionHost: FunctionHost {
+    /// The function.
+    public let handler: any LambdaHandler
+    /// The ARN the function is invoked with.
+    public var functionArn: String
+    /// The logger handed to the handler.
+    public var logger: Logger
+    /// The wall clock in epoch milliseconds.
+    public var now: @Sendable () -> Int64
+
+    /// A host for `handler`.
+    public init(
+        handler: any LambdaHandler,
+        functionArn: String = "arn:aws:lambda:us-east-1:000000000000:function:inlet-ingest",
+        logger: Logger = Logger(label: "inlet.local.function"),
+        now: @escaping @Sendable () -> Int64 = FirehoseEmulator.systemMillis
+    ) {
+        self.handler = handler
+        self.functionArn = functionArn
+        self.logger = logger
+        self.now = now
+    }
+
+    public func invoke(_ payload: [UInt8], requestId: String, deadlineMillis: Int64) async -> FunctionResult {
+        guard payload.count <= LambdaLimits.maximumRequestBytes else {
+            return .functionError(LambdaLimits.requestTooLarge(payload.count))
+        }
+        // Lambda runs a function for 15 minutes at most.
+        let remaining = min(deadlineMillis - now(), 900_000)
+        guard remaining > 0 else { return .timedOut }
+        let context = LambdaContext(requestId: requestId, deadlineMillis: deadlineMillis, invokedFunctionArn: functionArn)
+        let (stream, continuation) = AsyncStream.makeStream(of: FunctionResult.self)
+        let handler = self.handler
+        var logger = self.logger
+        logger[metadataKey: "requestId"] = "\(requestId)"
+        let work = Task { [logger] in
+            let result: FunctionResult
+            do {
+                let output = try await handler.handle(payload, context: context, logger: logger)
+                result =
+                    output.count <= LambdaLimits.maximumResponseBytes
+                    ? .success(output) : .functionError(LambdaLimits.responseTooLarge(output.count))
+            } catch {
+                result = .functionError(LambdaErrorReport(error))
+            }
+            continuation.yield(result)
+        }
+        let timer = Task {
+            try? await Task.sleep(for: .milliseconds(remaining))
+            if !Task.isCancelled { continuation.yield(.timedOut) }
+        }
+        var iterator = stream.makeAsyncIterator()
+        let first = await iterator.next() ?? .timedOut
+        continuation.finish()
+        timer.cancel()
+        work.cancel()  // finished already, or past its deadline
+        return first
+    }
+}
