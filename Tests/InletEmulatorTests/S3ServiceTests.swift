@@ -188,7 +188,7 @@ import Testing
             #expect(precondition.status == 412)
             #expect(precondition.errorCode == "PreconditionFailed")
             #expect(await service.handle(S3Fixtures.plain("GET", "/errs/m")).text == "body")
-            #expect(await service.handle(S3Fixtures.plain("POST", "/errs", query: "delete")).errorCode == "NotImplemented")
+            #expect(await service.handle(S3Fixtures.plain("POST", "/errs", query: "delete")).errorCode == "MalformedXML")
             #expect(await service.handle(S3Fixtures.plain("POST", "/errs/big", query: "uploads")).status == 501)
             #expect(await put(service, "/errs/copy", "", headers: [("x-amz-copy-source", "/errs/m")]).errorCode == "NotImplemented")
             #expect(await service.handle(S3Fixtures.plain("GET", "/errs", query: "list-type=2&max-keys=-1")).errorCode == "InvalidArgument")
@@ -255,6 +255,29 @@ import Testing
             #expect(v1.xml("Marker") == "")
             #expect(v1.xml("NextMarker") == "a b/1")
             #expect(v1.xml("KeyCount") == nil)
+        }
+    }
+
+    @Test func deleteObjectsDeletesAndReportsPerKey() async throws {
+        try await withService { service, directory in
+            _ = await service.handle(S3Fixtures.plain("PUT", "/multi"))
+            for key in ["a", "b%26c", "d"] { _ = await put(service, "/multi/" + key, "x") }
+            let document = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Delete xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+                + "<Object><Key>a</Key></Object><Object><Key>b&amp;c</Key></Object><Object><Key>never</Key></Object>"
+                + "<Object><Key>../up</Key></Object></Delete>"
+            let response = await service.handle(
+                S3Fixtures.plain("POST", "/multi", query: "delete", body: Array(document.utf8)))
+            #expect(response.status == 200)
+            #expect(response.xmlAll("Deleted") == ["<Key>a</Key>", "<Key>b&amp;c</Key>", "<Key>never</Key>"])
+            #expect(response.xml("Code") == "InvalidArgument")
+            let remaining = await service.handle(S3Fixtures.plain("GET", "/multi", query: "list-type=2"))
+            #expect(remaining.xmlAll("Key") == ["d"])
+            let quiet = "<Delete><Quiet>true</Quiet><Object><Key>d</Key></Object></Delete>"
+            let quietResponse = await service.handle(S3Fixtures.plain("POST", "/multi", query: "delete", body: Array(quiet.utf8)))
+            #expect(quietResponse.xml("Deleted") == nil)
+            #expect(directory.allEntries() == ["s3", "s3/multi", "s3/multi/@bucket"])
+            let missingBucket = await service.handle(S3Fixtures.plain("POST", "/nobucket", query: "delete", body: Array(quiet.utf8)))
+            #expect(missingBucket.errorCode == "NoSuchBucket")
         }
     }
 

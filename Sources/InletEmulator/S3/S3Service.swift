@@ -6,7 +6,7 @@ import InletSigV4
 ///
 /// Served: ListBuckets, CreateBucket, HeadBucket, DeleteBucket, GetBucketLocation,
 /// ListObjectsV2 (and V1), PutObject (plain or `aws-chunked`), GetObject (with a single
-/// `Range`), HeadObject, DeleteObject. Other operations answer 501 `NotImplemented`.
+/// `Range`), HeadObject, DeleteObject, DeleteObjects. Other operations answer 501 `NotImplemented`.
 /// Every request is authenticated first with the ``SigV4Authenticator``.
 public struct S3Service: Sendable {
     /// The storage.
@@ -42,7 +42,7 @@ public struct S3Service: Sendable {
 
     private static let bucketQueryNames: Set<String> = [
         "list-type", "prefix", "delimiter", "max-keys", "continuation-token", "start-after", "encoding-type",
-        "fetch-owner", "marker", "x-id", "location",
+        "fetch-owner", "marker", "x-id", "location", "delete",
     ]
     private static let objectQueryNames: Set<String> = ["x-id", "partNumber"]
 
@@ -68,6 +68,8 @@ public struct S3Service: Sendable {
             case "DELETE":
                 try await store.deleteBucket(bucket)
                 return Self.emptyResponse(status: 204, requestId: requestId)
+            case "POST" where value("delete") != nil:
+                return try await deleteObjects(request, bucket: bucket, requestId: requestId)
             case "GET":
                 if value("location") != nil {
                     try await store.headBucket(bucket)
@@ -238,6 +240,38 @@ public struct S3Service: Sendable {
             contentType: request.headers["Content-Type"] ?? "binary/octet-stream",
             contentMD5: request.headers["Content-MD5"], ifNoneMatch: ifNoneMatch)
         return Self.emptyResponse(status: 200, requestId: requestId, extra: [("ETag", info.etag)])
+    }
+
+    /// DeleteObjects (`POST /bucket?delete`): up to 1000 `<Object><Key>` entries; each key is
+    /// deleted or reported in an `<Error>` of the `DeleteResult`; `<Quiet>true</Quiet>` lists errors only.
+    private func deleteObjects(_ request: LocalRequest, bucket: String, requestId: String) async throws(S3Error)
+        -> LocalResponse
+    {
+        let text = String(decoding: request.body, as: UTF8.self)
+        let malformed = S3Error(
+            "MalformedXML", status: 400,
+            "The XML you provided was not well-formed or did not validate: DeleteObjects expects "
+                + "<Delete><Object><Key>…</Key></Object>…</Delete> with 1 to 1000 objects.", bucketName: bucket)
+        guard text.contains("<Delete"), text.contains("</Delete>") else { throw malformed }
+        let objects = S3XML.elements("Object", in: text)
+        guard (1...1000).contains(objects.count) else { throw malformed }
+        let quiet = S3XML.elements("Quiet", in: text).first == "true"
+        try await store.headBucket(bucket)
+        var document = "<DeleteResult xmlns=\"\(S3XML.namespace)\">"
+        for object in objects {
+            guard let rawKey = S3XML.elements("Key", in: object).first else { throw malformed }
+            let key = S3XML.unescape(rawKey)
+            do {
+                try S3Names.validateKey(key, bucket: bucket)
+                try await store.deleteObject(bucket: bucket, key: key)
+                if !quiet { document += "<Deleted>" + S3XML.element("Key", key) + "</Deleted>" }
+            } catch {
+                document += "<Error>" + S3XML.element("Key", key) + S3XML.element("Code", error.code)
+                    + S3XML.element("Message", error.message) + "</Error>"
+            }
+        }
+        document += "</DeleteResult>"
+        return S3XML.response(document, requestId: requestId)
     }
 
     private func getObject(_ request: LocalRequest, bucket: String, key: String, requestId: String)

@@ -33,6 +33,74 @@ enum S3XML {
         return out
     }
 
+    /// The raw contents of every `<name>…</name>` (or `<name attr…>…</name>`) in `text`, in order;
+    /// enough for the flat request documents S3 clients send (DeleteObjects).
+    static func elements(_ name: String, in text: String) -> [String] {
+        var out: [String] = []
+        var rest = Substring(text)
+        while let open = rest.firstRange(of: "<" + name) {
+            let afterName = rest[open.upperBound...]
+            guard let first = afterName.first, first == ">" || first == " " || first == "/",
+                let close = afterName.firstIndex(of: ">")
+            else {
+                rest = afterName
+                continue
+            }
+            if afterName[..<close].hasSuffix("/") {  // <name/>
+                out.append("")
+                rest = afterName[afterName.index(after: close)...]
+                continue
+            }
+            let content = afterName[afterName.index(after: close)...]
+            guard let end = content.firstRange(of: "</" + name + ">") else { break }
+            out.append(String(content[..<end.lowerBound]))
+            rest = content[end.upperBound...]
+        }
+        return out
+    }
+
+    /// `text` with the five predefined entities and numeric character references decoded.
+    static func unescape(_ text: String) -> String {
+        guard text.contains("&") else { return text }
+        var out = ""
+        var rest = Substring(text)
+        while let amp = rest.firstIndex(of: "&") {
+            out += rest[..<amp]
+            let after = rest[rest.index(after: amp)...]
+            guard let semicolon = after.firstIndex(of: ";"), after.distance(from: after.startIndex, to: semicolon) <= 10 else {
+                out += "&"
+                rest = after
+                continue
+            }
+            let entity = after[..<semicolon]
+            var decoded: String?
+            switch entity {
+            case "amp": decoded = "&"
+            case "lt": decoded = "<"
+            case "gt": decoded = ">"
+            case "quot": decoded = "\""
+            case "apos": decoded = "'"
+            default:
+                var scalarValue: UInt32?
+                if entity.hasPrefix("#x") || entity.hasPrefix("#X") {
+                    scalarValue = UInt32(entity.dropFirst(2), radix: 16)
+                } else if entity.hasPrefix("#") {
+                    scalarValue = UInt32(entity.dropFirst(1))
+                }
+                decoded = scalarValue.flatMap(Unicode.Scalar.init).map { String(Character($0)) }
+            }
+            if let decoded {
+                out += decoded
+                rest = after[after.index(after: semicolon)...]
+            } else {
+                out += "&"
+                rest = after
+            }
+        }
+        out += rest
+        return out
+    }
+
     /// A 200 (or `status`) response with an XML document.
     static func response(_ document: String, status: Int = 200, requestId: String) -> LocalResponse {
         let body = Array((declaration + document).utf8)
