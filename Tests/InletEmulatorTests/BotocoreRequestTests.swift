@@ -143,5 +143,11 @@ import Testing
         var tampered = try #require(capture.requests.first { $0.name == "s3 PutObject http" }).request
         tampered.body[0] ^= 1
         #expect(await service.handle(tampered).errorCode == "XAmzContentSHA256Mismatch")
+        // In the aws-chunked upload the body is unsigned; its trailing CRC32 catches a flipped byte.
+        var chunked = try #require(capture.requests.first { $0.name == "s3 PutObject https" }).request
+        let firstLineEnd = try #require(chunked.body.firstIndex(of: 10))
+        chunked.body[firstLineEnd + 1] ^= 1
+        let refused = await service.handle(chunked)
+        #expect(refused.errorCode == "BadDigest", "\(refused.text)")
     }
 }

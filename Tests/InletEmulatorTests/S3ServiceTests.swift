@@ -288,7 +288,7 @@ import Testing
             _ = await service.handle(S3Fixtures.plain("PUT", "/chunks"))
             let payload = String(repeating: "0123456789", count: 7)
             let unsigned = "40\r\n" + payload.prefix(64) + "\r\n6\r\n" + payload.dropFirst(64) + "\r\n0\r\n"
-                + "x-amz-checksum-crc32:AAAAAA==\r\n\r\n"
+                + "x-amz-checksum-crc32:blQo4Q==\r\n\r\n"
             let written = await put(
                 service, "/chunks/trailer", unsigned,
                 headers: [
@@ -312,10 +312,31 @@ import Testing
             let broken = await put(
                 service, "/chunks/broken", "zz\r\nabc\r\n0\r\n\r\n", headers: [("Content-Encoding", "aws-chunked")])
             #expect(broken.errorCode == "InvalidRequest")
+            // A trailing checksum that is not the body's is refused.
+            let wrongTrailer = await put(
+                service, "/chunks/wrong", unsigned.replacingOccurrences(of: "blQo4Q==", with: "AAAAAA=="),
+                headers: [("Content-Encoding", "aws-chunked"), ("x-amz-decoded-content-length", "70")])
+            #expect(wrongTrailer.errorCode == "BadDigest")
+            #expect(wrongTrailer.xml("Message")?.contains("CRC32") == true)
             let truncated = await put(
                 service, "/chunks/truncated", "ff\r\nabc", headers: [("Content-Encoding", "aws-chunked")])
             #expect(truncated.status == 400)
             #expect(await service.handle(S3Fixtures.plain("GET", "/chunks/broken")).errorCode == "NoSuchKey")
+        }
+    }
+
+    @Test func checksumHeadersAreVerified() async throws {
+        try await withService { service, _ in
+            _ = await service.handle(S3Fixtures.plain("PUT", "/sums"))
+            #expect(await put(service, "/sums/a", "hello world", headers: [("x-amz-checksum-crc32", "DUoRhQ==")]).status == 200)
+            #expect(await put(service, "/sums/b", "hello world", headers: [("x-amz-checksum-crc32", "DUoRhA==")]).errorCode == "BadDigest")
+            #expect(
+                await put(service, "/sums/c", "hello world", headers: [("x-amz-checksum-sha256", "uU0nuZNNPgilLlLX2n2r+sSE7+N6U4DukIj3rOLvzek=")])
+                    .status == 200)
+            #expect(await put(service, "/sums/d", "hello world", headers: [("X-Amz-Checksum-SHA256", "AAAA")]).errorCode == "BadDigest")
+            // Algorithms the emulator cannot compute are accepted unchecked.
+            #expect(await put(service, "/sums/e", "hello world", headers: [("x-amz-checksum-crc32c", "AAAAAA==")]).status == 200)
+            #expect(await service.handle(S3Fixtures.plain("GET", "/sums/b")).errorCode == "NoSuchKey")
         }
     }
 

@@ -4,9 +4,13 @@
 ///
 /// Chunk signatures and trailing checksums are not verified.
 enum AWSChunked {
-    /// The payload carried by `body`, or an `IncompleteBody`/`InvalidRequest` error when the framing is broken
-    /// or the decoded length differs from `decodedLength` (`x-amz-decoded-content-length`).
-    static func decode(_ body: [UInt8], decodedLength: Int?) throws(S3Error) -> [UInt8] {
+    /// The payload carried by `body` and its trailers (`name:value` lines), or an
+    /// `IncompleteBody`/`InvalidRequest` error when the framing is broken or the decoded length
+    /// differs from `decodedLength` (`x-amz-decoded-content-length`).
+    static func decode(_ body: [UInt8], decodedLength: Int?) throws(S3Error)
+        -> (payload: [UInt8], trailers: [(name: String, value: String)])
+    {
+        var trailers: [(name: String, value: String)] = []
         var out = [UInt8]()
         out.reserveCapacity(decodedLength ?? body.count)
         var index = 0
@@ -40,6 +44,12 @@ enum AWSChunked {
         while index < body.count {
             let trailer = try line()
             if trailer.isEmpty { break }
+            guard let colon = trailer.firstIndex(of: UInt8(ascii: ":")) else {
+                throw malformed("the trailer '\(String(decoding: trailer.prefix(80), as: UTF8.self))' has no ':'")
+            }
+            trailers.append(
+                (String(decoding: trailer[..<colon], as: UTF8.self),
+                 String(decoding: trailer[(colon + 1)...], as: UTF8.self)))
         }
         if let decodedLength, decodedLength != out.count {
             throw S3Error(
@@ -47,7 +57,7 @@ enum AWSChunked {
                 "You did not provide the number of bytes specified by x-amz-decoded-content-length: "
                     + "\(decodedLength) declared, \(out.count) decoded.")
         }
-        return out
+        return (out, trailers)
     }
 
     private static func malformed(_ detail: String) -> S3Error {

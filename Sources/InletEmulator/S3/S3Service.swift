@@ -221,6 +221,7 @@ public struct S3Service: Sendable {
             ifNoneMatch = true
         }
         var body = request.body
+        var trailers: [(name: String, value: String)] = []
         let contentSHA = request.headers["x-amz-content-sha256"] ?? ""
         let encodings = (request.headers["Content-Encoding"] ?? "").split(separator: ",").map {
             $0.trimmingASCII(" \t")
@@ -233,8 +234,10 @@ public struct S3Service: Sendable {
                 }
                 decodedLength = parsed
             }
-            body = try AWSChunked.decode(body, decodedLength: decodedLength)
+            (body, trailers) = try AWSChunked.decode(body, decodedLength: decodedLength)
         }
+        let checksums = request.headers.fields.filter { $0.name.lowercased().hasPrefix("x-amz-checksum-") } + trailers
+        try Checksums.verify(checksums, body: body, bucket: bucket, key: key)
         let info = try await store.putObject(
             bucket: bucket, key: key, body: body,
             contentType: request.headers["Content-Type"] ?? "binary/octet-stream",
