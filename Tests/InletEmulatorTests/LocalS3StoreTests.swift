@@ -177,6 +177,24 @@ import Testing
         }
     }
 
+    @Test func reopeningRepairsABodyNewerThanItsSidecar() async throws {
+        try await withStore { store, directory in
+            try await store.createBucket("crash")
+            _ = try await store.putObject(bucket: "crash", key: "a/k", body: [1, 2, 3], contentType: "x", contentMD5: nil, ifNoneMatch: false)
+            _ = try await store.putObject(bucket: "crash", key: "gone", body: [1], contentType: "x", contentMD5: nil, ifNoneMatch: false)
+            // The body of a later write reached disk, its sidecar did not; another body vanished.
+            let newer = Data("newer body".utf8)
+            try newer.write(to: URL(fileURLWithPath: directory.path + "/s3/crash/a%2Fk"))
+            try FileManager.default.removeItem(atPath: directory.path + "/s3/crash/gone")
+            let reopened = try LocalS3Store(dataDirectory: directory.path)
+            let info = try await reopened.headObject(bucket: "crash", key: "a/k")
+            #expect(info.size == newer.count)
+            #expect(info.etag == "\"" + ByteEncoding.hex(Digest.md5([UInt8](newer))) + "\"")
+            #expect(try await reopened.getObject(bucket: "crash", key: "a/k").body == [UInt8](newer))
+            #expect(try await reopened.listObjectsV2(bucket: "crash", query: S3ListQuery()).contents.map(\.key) == ["a/k"])
+        }
+    }
+
     @Test func listingPagesThrough2500KeysInByteOrder() async throws {
         try await withStore { store, _ in
             try await store.createBucket("many")

@@ -19,6 +19,13 @@ enum FileSystem {
         return lstat(path, &info) == 0
     }
 
+    /// The size in bytes of the regular file at `path`, or nil when there is none.
+    static func fileSize(_ path: String) -> Int? {
+        var info = stat()
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return Int(info.st_size)
+    }
+
     /// Creates `path` and its missing parents (like `mkdir -p`).
     static func createDirectories(_ path: String) throws(S3Error) {
         if isDirectory(path) { return }

@@ -71,7 +71,10 @@ public struct S3ListPage: Sendable, Hashable {
 /// with a `..` segment, a leading `/`, a NUL byte, or outside 1–1024 bytes are refused before
 /// that. Writes are atomic (temporary file, `fsync`, `rename`, `fsync` of the folder): the
 /// body first, then the sidecar, which commits the write. The listing index lives in memory
-/// and is rebuilt from the sidecars when the store opens.
+/// and is rebuilt from the sidecars when the store opens; a body whose size disagrees with its
+/// sidecar (a crash between the two renames) gets its size and ETag recomputed then.
+///
+/// File I/O runs on the actor (blocking its executor briefly), which suits a local emulator.
 public actor LocalS3Store: ObjectSink {
     /// The folder that holds the bucket folders, `<dataDirectory>/s3`.
     public nonisolated let root: String
@@ -373,9 +376,16 @@ public actor LocalS3Store: ObjectSink {
             if name.hasPrefix(S3Names.temporaryPrefix) {
                 try FileSystem.remove(folder + "/" + name)
             } else if name.hasSuffix(S3Names.metadataSuffix), let bytes = try FileSystem.read(folder + "/" + name),
-                let info = decodeSidecar(bytes), (try? S3Names.validateKey(info.key, bucket: "")) != nil,
+                var info = decodeSidecar(bytes), (try? S3Names.validateKey(info.key, bucket: "")) != nil,
                 S3Names.fileName(forKey: info.key) + S3Names.metadataSuffix == name
             {
+                let dataPath = folder + "/" + S3Names.fileName(forKey: info.key)
+                guard let size = FileSystem.fileSize(dataPath) else { continue }  // body lost: the object is gone
+                if size != info.size, let body = try FileSystem.read(dataPath) {
+                    // A crash between the body's rename and the sidecar's: describe the body on disk.
+                    info.size = body.count
+                    info.etag = "\"" + ByteEncoding.hex(Digest.md5(body)) + "\""
+                }
                 state.objects[info.key] = info
             }
         }
