@@ -307,7 +307,7 @@ struct Tampering: Sendable, CustomStringConvertible {
         unsigned.headers.remove(name: "Authorization")
         let missing = try #require(try jsonFailure(unsigned))
         #expect(missing.type == "MissingAuthenticationTokenException")
-        #expect(missing.status == 403)
+        #expect(missing.status == 400)
         var garbled = firehoseRequest()
         garbled.headers["Authorization"] = "AWS4-HMAC-SHA256 Credential=broken"
         #expect(try jsonFailure(garbled)?.type == "IncompleteSignatureException")

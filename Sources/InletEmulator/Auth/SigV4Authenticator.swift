@@ -34,10 +34,13 @@ public struct AuthenticationFailure: Error, Sendable, Hashable, CustomStringConv
         }
     }
 
-    /// The `__type` and HTTP status a JSON-protocol service (Firehose) answers the same failure with.
+    /// The `__type` and HTTP status a JSON-protocol service (Firehose) answers the same failure with:
+    /// all 400, as the JSON-protocol services document them (DynamoDB's common errors list
+    /// `MissingAuthenticationTokenException`, `IncompleteSignatureException`,
+    /// `InvalidSignatureException` and `UnrecognizedClientException` as 400).
     public var jsonCode: (type: String, status: Int) {
         switch error.code {
-        case .missingAuthorization: return ("MissingAuthenticationTokenException", 403)
+        case .missingAuthorization: return ("MissingAuthenticationTokenException", 400)
         case .malformedAuthorization, .unsupportedAlgorithm, .missingDate, .malformedDate:
             return ("IncompleteSignatureException", 400)
         case .unknownAccessKey, .invalidSecurityToken: return ("UnrecognizedClientException", 400)
