@@ -189,7 +189,7 @@ import Testing
             #expect(precondition.errorCode == "PreconditionFailed")
             #expect(await service.handle(S3Fixtures.plain("GET", "/errs/m")).text == "body")
             #expect(await service.handle(S3Fixtures.plain("POST", "/errs", query: "delete")).errorCode == "MalformedXML")
-            #expect(await service.handle(S3Fixtures.plain("POST", "/errs/big", query: "uploads")).status == 501)
+            #expect(await service.handle(S3Fixtures.plain("PUT", "/errs/k", query: "tagging")).status == 501)
             #expect(await put(service, "/errs/copy", "", headers: [("x-amz-copy-source", "/errs/m")]).errorCode == "NotImplemented")
             #expect(await service.handle(S3Fixtures.plain("GET", "/errs", query: "list-type=2&max-keys=-1")).errorCode == "InvalidArgument")
             #expect(await service.handle(S3Fixtures.plain("GET", "/errs", query: "list-type=2&encoding-type=xml")).errorCode == "InvalidArgument")
@@ -278,6 +278,64 @@ import Testing
             #expect(directory.allEntries() == ["s3", "s3/multi", "s3/multi/@bucket"])
             let missingBucket = await service.handle(S3Fixtures.plain("POST", "/nobucket", query: "delete", body: Array(quiet.utf8)))
             #expect(missingBucket.errorCode == "NoSuchBucket")
+        }
+    }
+
+    @Test func multipartUploadsJoinPartsWithS3ETags() async throws {
+        try await withService { service, directory in
+            _ = await service.handle(S3Fixtures.plain("PUT", "/mpu"))
+            func start(_ key: String) async throws -> String {
+                let created = await service.handle(
+                    S3Fixtures.plain("POST", "/mpu/" + key, query: "uploads", headers: [("Content-Type", "text/csv")]))
+                #expect(created.status == 200)
+                #expect(created.xml("Key") == key)
+                return try #require(created.xml("UploadId"))
+            }
+            func part(_ key: String, _ id: String, _ number: Int, _ body: [UInt8]) async -> LocalResponse {
+                await service.handle(
+                    S3Fixtures.plain("PUT", "/mpu/" + key, query: "partNumber=\(number)&uploadId=\(id)", body: body))
+            }
+            func complete(_ key: String, _ id: String, _ parts: [(Int, String)]) async -> LocalResponse {
+                let xml = "<CompleteMultipartUpload>"
+                    + parts.map { "<Part><ETag>\($0.1.replacingOccurrences(of: "\"", with: "&quot;"))</ETag><PartNumber>\($0.0)</PartNumber></Part>" }
+                        .joined() + "</CompleteMultipartUpload>"
+                return await service.handle(S3Fixtures.plain("POST", "/mpu/" + key, query: "uploadId=\(id)", body: Array(xml.utf8)))
+            }
+            let big = [UInt8](repeating: 7, count: LocalS3Store.minimumPartSize)
+            let tail = Array("tail".utf8)
+            let id = try await start("big.csv")
+            let first = try #require(await part("big.csv", id, 1, big).headers["ETag"])
+            let second = try #require(await part("big.csv", id, 2, tail).headers["ETag"])
+            #expect(second == "\"" + ByteEncoding.hex(Digest.md5(tail)) + "\"")
+            #expect(await complete("big.csv", id, [(2, second), (1, first)]).errorCode == "InvalidPartOrder")
+            #expect(await complete("big.csv", id, [(1, first), (2, first)]).errorCode == "InvalidPart")
+            #expect(await complete("big.csv", id, [(1, first), (3, second)]).errorCode == "InvalidPart")
+            let done = await complete("big.csv", id, [(1, first), (2, second)])
+            #expect(done.status == 200, "\(done.text)")
+            let expectedETag = "\"" + ByteEncoding.hex(Digest.md5(Digest.md5(big) + Digest.md5(tail))) + "-2\""
+            #expect(done.xml("ETag") == expectedETag.replacingOccurrences(of: "\"", with: "&quot;"))
+            let got = await service.handle(S3Fixtures.plain("GET", "/mpu/big.csv"))
+            #expect(got.body == big + tail)
+            #expect(got.headers["ETag"] == expectedETag)
+            #expect(got.headers["Content-Type"] == "text/csv")
+            #expect(await complete("big.csv", id, [(1, first)]).errorCode == "NoSuchUpload")
+            // Every part but the last must be at least 5 MiB.
+            let small = try await start("small")
+            let a = try #require(await part("small", small, 1, [1]).headers["ETag"])
+            let b = try #require(await part("small", small, 2, [2]).headers["ETag"])
+            #expect(await complete("small", small, [(1, a), (2, b)]).errorCode == "EntityTooSmall")
+            #expect(await part("small", small, 0, [1]).errorCode == "InvalidArgument")
+            #expect(await part("small", small, 3, [1]).status == 200)
+            #expect(await service.handle(S3Fixtures.plain("DELETE", "/mpu/small", query: "uploadId=\(small)")).status == 204)
+            #expect(await part("small", small, 4, [1]).errorCode == "NoSuchUpload")
+            #expect(await service.handle(S3Fixtures.plain("GET", "/mpu/small")).errorCode == "NoSuchKey")
+            // Parts of an upload that is never finished disappear when the store reopens.
+            let abandoned = try await start("abandoned")
+            #expect(await part("abandoned", abandoned, 1, [9]).status == 200)
+            #expect(directory.allEntries().contains { $0.contains("@part-") })
+            _ = try LocalS3Store(dataDirectory: directory.path)
+            #expect(!directory.allEntries().contains { $0.contains("@part-") || $0.contains("@tmp") })
+            #expect(directory.allEntries().filter { $0.hasPrefix("s3/mpu/") }.count == 3)  // @bucket, body, sidecar
         }
     }
 

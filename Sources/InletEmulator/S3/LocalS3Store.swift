@@ -80,8 +80,19 @@ public actor LocalS3Store: ObjectSink {
     public nonisolated let root: String
     private var buckets: [String: BucketState]
     private var observers: [@Sendable (String, String) -> Void] = []
+    private var uploads: [String: MultipartUpload] = [:]
     private var temporaryCounter: UInt64 = 0
     private let now: @Sendable () -> Int64
+
+    private struct MultipartUpload {
+        var bucket: String
+        var key: String
+        var contentType: String
+        var parts: [Int: (md5: [UInt8], size: Int)]
+    }
+
+    /// The smallest part but the last of a multipart upload, as S3 requires (5 MiB).
+    public static let minimumPartSize = 5 * 1024 * 1024
 
     private struct BucketState {
         var creationMilliseconds: Int64
@@ -144,6 +155,7 @@ public actor LocalS3Store: ObjectSink {
                     + "Delete them first (aws s3 rm --recursive s3://\(bucket)).", bucketName: bucket)
         }
         let folder = root + "/" + bucket
+        for (id, upload) in uploads where upload.bucket == bucket { uploads[id] = nil }
         for name in try FileSystem.list(folder) { try FileSystem.remove(folder + "/" + name) }
         try FileSystem.removeDirectory(folder)
         try FileSystem.syncDirectory(root)
@@ -304,6 +316,118 @@ public actor LocalS3Store: ObjectSink {
         return page
     }
 
+    // MARK: Multipart uploads
+
+    /// Starts a multipart upload and returns its id. In-progress uploads live until completed or
+    /// aborted, or until the store is reopened (their part files are then removed).
+    public func createMultipartUpload(bucket: String, key: String, contentType: String) throws(S3Error) -> String {
+        _ = try state(of: bucket)
+        try S3Names.validateKey(key, bucket: bucket)
+        let id = ByteEncoding.hex((0..<16).map { _ in UInt8.random(in: 0...255) })
+        uploads[id] = MultipartUpload(bucket: bucket, key: key, contentType: contentType, parts: [:])
+        return id
+    }
+
+    /// Stores part `partNumber` (1...10000) of an upload, replacing an earlier one; returns its quoted-MD5 ETag.
+    public func uploadPart(bucket: String, key: String, uploadId: String, partNumber: Int, body: [UInt8])
+        throws(S3Error) -> String
+    {
+        var upload = try self.upload(uploadId, bucket: bucket, key: key)
+        guard (1...10_000).contains(partNumber) else {
+            throw S3Error.invalidArgument("Part number must be an integer between 1 and 10000, inclusive; got \(partNumber).")
+        }
+        let md5 = Digest.md5(body)
+        try FileSystem.writeAtomically(
+            body, directory: root + "/" + bucket, name: Self.partFileName(uploadId, partNumber), temporaryName: temporaryName())
+        upload.parts[partNumber] = (md5, body.count)
+        uploads[uploadId] = upload
+        return "\"" + ByteEncoding.hex(md5) + "\""
+    }
+
+    /// Joins the listed parts (ascending part numbers, ETags as returned by ``uploadPart(bucket:key:uploadId:partNumber:body:)``)
+    /// into the object, whose ETag is S3's `"<hex MD5 of the parts' MD5s>-<count>"`.
+    public func completeMultipartUpload(bucket: String, key: String, uploadId: String, parts: [(number: Int, etag: String)])
+        throws(S3Error) -> S3ObjectInfo
+    {
+        let upload = try self.upload(uploadId, bucket: bucket, key: key)
+        guard !parts.isEmpty else {
+            throw S3Error(
+                "MalformedXML", status: 400, "CompleteMultipartUpload lists no parts; list at least one.",
+                bucketName: bucket, key: key)
+        }
+        var body: [UInt8] = []
+        var digests: [UInt8] = []
+        for (previous, part) in zip(parts, parts.dropFirst()) where part.number <= previous.number {
+            throw S3Error(
+                "InvalidPartOrder", status: 400,
+                "The list of parts was not in ascending order: part \(part.number) follows \(previous.number).",
+                bucketName: bucket, key: key)
+        }
+        for (index, part) in parts.enumerated() {
+            let etag = part.etag.trimmingASCIIWhitespace
+            guard let stored = upload.parts[part.number],
+                etag == "\"" + ByteEncoding.hex(stored.md5) + "\"" || etag == ByteEncoding.hex(stored.md5)
+            else {
+                throw S3Error(
+                    "InvalidPart", status: 400,
+                    "One or more of the specified parts could not be found or its ETag did not match: part "
+                        + "\(part.number) with ETag \(etag.prefix(40)).", bucketName: bucket, key: key)
+            }
+            if index < parts.count - 1 && stored.size < Self.minimumPartSize {
+                throw S3Error(
+                    "EntityTooSmall", status: 400,
+                    "Your proposed upload is smaller than the minimum allowed size: part \(part.number) is "
+                        + "\(stored.size) bytes and every part but the last must be at least 5 MiB.", bucketName: bucket,
+                    key: key)
+            }
+            guard let bytes = try FileSystem.read(root + "/" + bucket + "/" + Self.partFileName(uploadId, part.number)) else {
+                throw S3Error.internalError("the file of part \(part.number) of upload \(uploadId) is missing")
+            }
+            body += bytes
+            digests += stored.md5
+        }
+        var info = try putObject(
+            bucket: bucket, key: key, body: body, contentType: upload.contentType, contentMD5: nil, ifNoneMatch: false)
+        info.etag = "\"" + ByteEncoding.hex(Digest.md5(digests)) + "-\(parts.count)\""
+        let folder = root + "/" + bucket
+        try FileSystem.writeAtomically(
+            Self.encodeSidecar(info), directory: folder, name: S3Names.fileName(forKey: key) + S3Names.metadataSuffix,
+            temporaryName: temporaryName())
+        buckets[bucket]?.objects[key] = info
+        try removeParts(of: uploadId)
+        return info
+    }
+
+    /// Abandons an upload and removes its parts: `NoSuchUpload` (404) when unknown.
+    public func abortMultipartUpload(bucket: String, key: String, uploadId: String) throws(S3Error) {
+        _ = try upload(uploadId, bucket: bucket, key: key)
+        try removeParts(of: uploadId)
+    }
+
+    private func upload(_ id: String, bucket: String, key: String) throws(S3Error) -> MultipartUpload {
+        guard let upload = uploads[id], upload.bucket == bucket, upload.key == key else {
+            throw S3Error(
+                "NoSuchUpload", status: 404,
+                "The specified multipart upload does not exist: '\(id.prefix(64))' for '\(key.prefix(200))' in "
+                    + "'\(bucket)'. It may have been completed or aborted, or the emulator restarted.",
+                bucketName: bucket, key: key)
+        }
+        return upload
+    }
+
+    private func removeParts(of id: String) throws(S3Error) {
+        guard let upload = uploads.removeValue(forKey: id) else { return }
+        for number in upload.parts.keys {
+            try FileSystem.remove(root + "/" + upload.bucket + "/" + Self.partFileName(id, number))
+        }
+    }
+
+    static let partPrefix = "@part-"
+
+    private static func partFileName(_ uploadId: String, _ number: Int) -> String {
+        partPrefix + uploadId + "-" + String(number)
+    }
+
     // MARK: Internals
 
     private func state(of bucket: String) throws(S3Error) -> BucketState {
@@ -373,7 +497,7 @@ public actor LocalS3Store: ObjectSink {
             state.creationMilliseconds = Int64(String(decoding: created, as: UTF8.self)) ?? 0
         }
         for name in try FileSystem.list(folder) {
-            if name.hasPrefix(S3Names.temporaryPrefix) {
+            if name.hasPrefix(S3Names.temporaryPrefix) || name.hasPrefix(partPrefix) {
                 try FileSystem.remove(folder + "/" + name)
             } else if name.hasSuffix(S3Names.metadataSuffix), let bytes = try FileSystem.read(folder + "/" + name),
                 var info = decodeSidecar(bytes), (try? S3Names.validateKey(info.key, bucket: "")) != nil,

@@ -6,7 +6,8 @@ import InletSigV4
 ///
 /// Served: ListBuckets, CreateBucket, HeadBucket, DeleteBucket, GetBucketLocation,
 /// ListObjectsV2 (and V1), PutObject (plain or `aws-chunked`), GetObject (with a single
-/// `Range`), HeadObject, DeleteObject, DeleteObjects. Other operations answer 501 `NotImplemented`.
+/// `Range`), HeadObject, DeleteObject, DeleteObjects, and multipart uploads (create, upload
+/// part, complete, abort). Other operations answer 501 `NotImplemented`.
 /// Every request is authenticated first with the ``SigV4Authenticator``.
 public struct S3Service: Sendable {
     /// The storage.
@@ -44,7 +45,7 @@ public struct S3Service: Sendable {
         "list-type", "prefix", "delimiter", "max-keys", "continuation-token", "start-after", "encoding-type",
         "fetch-owner", "marker", "x-id", "location", "delete",
     ]
-    private static let objectQueryNames: Set<String> = ["x-id", "partNumber"]
+    private static let objectQueryNames: Set<String> = ["x-id", "partNumber", "uploadId", "uploads"]
 
     private func route(_ request: LocalRequest, requestId: String) async throws(S3Error) -> LocalResponse {
         let (bucket, key) = try Self.parsePath(request.rawPath)
@@ -86,6 +87,17 @@ public struct S3Service: Sendable {
         try S3Names.validateKey(key, bucket: bucket)
         if let unknown = query.first(where: { !Self.objectQueryNames.contains($0.name) }) {
             throw S3Error.notImplemented("The object subresource '?\(unknown.name)' (\(request.method))")
+        }
+        if let uploadId = value("uploadId") {
+            return try await multipart(request, bucket: bucket, key: key, uploadId: uploadId, partNumber: value("partNumber"), requestId: requestId)
+        }
+        if request.method == "POST" && value("uploads") != nil {
+            let uploadId = try await store.createMultipartUpload(
+                bucket: bucket, key: key, contentType: request.headers["Content-Type"] ?? "binary/octet-stream")
+            return S3XML.response(
+                "<InitiateMultipartUploadResult xmlns=\"\(S3XML.namespace)\">" + S3XML.element("Bucket", bucket)
+                    + S3XML.element("Key", key) + S3XML.element("UploadId", uploadId) + "</InitiateMultipartUploadResult>",
+                requestId: requestId)
         }
         switch request.method {
         case "PUT": return try await putObject(request, bucket: bucket, key: key, requestId: requestId)
@@ -220,24 +232,7 @@ public struct S3Service: Sendable {
             }
             ifNoneMatch = true
         }
-        var body = request.body
-        var trailers: [(name: String, value: String)] = []
-        let contentSHA = request.headers["x-amz-content-sha256"] ?? ""
-        let encodings = (request.headers["Content-Encoding"] ?? "").split(separator: ",").map {
-            $0.trimmingASCII(" \t")
-        }
-        if contentSHA.hasPrefix("STREAMING-") || encodings.contains("aws-chunked") {
-            var decodedLength: Int?
-            if let text = request.headers["x-amz-decoded-content-length"] {
-                guard let parsed = Int(text.trimmingASCIIWhitespace), parsed >= 0 else {
-                    throw S3Error.invalidArgument("x-amz-decoded-content-length '\(text.prefix(20))' is not a length.")
-                }
-                decodedLength = parsed
-            }
-            (body, trailers) = try AWSChunked.decode(body, decodedLength: decodedLength)
-        }
-        let checksums = request.headers.fields.filter { $0.name.lowercased().hasPrefix("x-amz-checksum-") } + trailers
-        try Checksums.verify(checksums, body: body, bucket: bucket, key: key)
+        let body = try Self.payload(of: request, bucket: bucket, key: key)
         let info = try await store.putObject(
             bucket: bucket, key: key, body: body,
             contentType: request.headers["Content-Type"] ?? "binary/octet-stream",
@@ -275,6 +270,80 @@ public struct S3Service: Sendable {
         }
         document += "</DeleteResult>"
         return S3XML.response(document, requestId: requestId)
+    }
+
+    /// The body as stored: aws-chunked framing removed, `x-amz-checksum-*` headers and trailers verified.
+    static func payload(of request: LocalRequest, bucket: String, key: String) throws(S3Error) -> [UInt8] {
+        var body = request.body
+        var trailers: [(name: String, value: String)] = []
+        let contentSHA = request.headers["x-amz-content-sha256"] ?? ""
+        let encodings = (request.headers["Content-Encoding"] ?? "").split(separator: ",").map {
+            $0.trimmingASCII(" \t")
+        }
+        if contentSHA.hasPrefix("STREAMING-") || encodings.contains("aws-chunked") {
+            var decodedLength: Int?
+            if let text = request.headers["x-amz-decoded-content-length"] {
+                guard let parsed = Int(text.trimmingASCIIWhitespace), parsed >= 0 else {
+                    throw S3Error.invalidArgument("x-amz-decoded-content-length '\(text.prefix(20))' is not a length.")
+                }
+                decodedLength = parsed
+            }
+            (body, trailers) = try AWSChunked.decode(body, decodedLength: decodedLength)
+        }
+        let checksums = request.headers.fields.filter { $0.name.lowercased().hasPrefix("x-amz-checksum-") } + trailers
+        try Checksums.verify(checksums, body: body, bucket: bucket, key: key)
+        return body
+    }
+
+    /// UploadPart (`PUT ?partNumber&uploadId`), CompleteMultipartUpload (`POST ?uploadId`) and
+    /// AbortMultipartUpload (`DELETE ?uploadId`).
+    private func multipart(
+        _ request: LocalRequest, bucket: String, key: String, uploadId: String, partNumber: String?, requestId: String
+    ) async throws(S3Error) -> LocalResponse {
+        switch request.method {
+        case "PUT":
+            guard let partNumber, let number = Int(partNumber) else {
+                throw S3Error.invalidArgument("UploadPart needs an integer partNumber between 1 and 10000.")
+            }
+            let body = try Self.payload(of: request, bucket: bucket, key: key)
+            if let contentMD5 = request.headers["Content-MD5"],
+                contentMD5.trimmingASCIIWhitespace != ByteEncoding.base64(Digest.md5(body))
+            {
+                throw S3Error(
+                    "BadDigest", status: 400,
+                    "The Content-MD5 you specified did not match what we received for part \(number).",
+                    bucketName: bucket, key: key)
+            }
+            let etag = try await store.uploadPart(
+                bucket: bucket, key: key, uploadId: uploadId, partNumber: number, body: body)
+            return Self.emptyResponse(status: 200, requestId: requestId, extra: [("ETag", etag)])
+        case "POST":
+            let text = String(decoding: request.body, as: UTF8.self)
+            var parts: [(number: Int, etag: String)] = []
+            for part in S3XML.elements("Part", in: text) {
+                guard let number = S3XML.elements("PartNumber", in: part).first.flatMap({ Int($0) }),
+                    let etag = S3XML.elements("ETag", in: part).first
+                else {
+                    throw S3Error(
+                        "MalformedXML", status: 400,
+                        "The XML you provided was not well-formed or did not validate: each <Part> needs <PartNumber> "
+                            + "and <ETag>.", bucketName: bucket, key: key)
+                }
+                parts.append((number, S3XML.unescape(etag)))
+            }
+            let info = try await store.completeMultipartUpload(bucket: bucket, key: key, uploadId: uploadId, parts: parts)
+            return S3XML.response(
+                "<CompleteMultipartUploadResult xmlns=\"\(S3XML.namespace)\">"
+                    + S3XML.element("Location", "/" + bucket + "/" + PercentEncoding.encodePath(key))
+                    + S3XML.element("Bucket", bucket) + S3XML.element("Key", key) + S3XML.element("ETag", info.etag)
+                    + "</CompleteMultipartUploadResult>",
+                requestId: requestId)
+        case "DELETE":
+            try await store.abortMultipartUpload(bucket: bucket, key: key, uploadId: uploadId)
+            return Self.emptyResponse(status: 204, requestId: requestId)
+        default:
+            throw Self.methodNotAllowed(request.method, "a multipart upload")
+        }
     }
 
     private func getObject(_ request: LocalRequest, bucket: String, key: String, requestId: String)
