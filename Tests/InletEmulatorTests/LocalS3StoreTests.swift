@@ -177,6 +177,31 @@ import Testing
         }
     }
 
+    @Test func concurrentWritersLeaveOneWholeObject() async throws {
+        try await withStore { store, directory in
+            try await store.createBucket("race")
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for writer in 0..<24 {
+                    group.addTask {
+                        let body = [UInt8](repeating: UInt8(writer), count: 4096 + writer)
+                        _ = try await store.putObject(bucket: "race", key: "same", body: body, contentType: "w\(writer)", contentMD5: nil, ifNoneMatch: false)
+                        _ = try await store.putObject(bucket: "race", key: "own/\(writer)", body: body, contentType: "x", contentMD5: nil, ifNoneMatch: false)
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let (info, body) = try await store.getObject(bucket: "race", key: "same")
+            let writer = Int(body[0])
+            #expect(body == [UInt8](repeating: UInt8(writer), count: 4096 + writer))
+            #expect(info.etag == "\"" + ByteEncoding.hex(Digest.md5(body)) + "\"")
+            #expect(info.contentType == "w\(writer)")
+            #expect(try await store.listObjectsV2(bucket: "race", query: S3ListQuery()).keyCount == 25)
+            #expect(!directory.allEntries().contains { $0.contains("@tmp") })
+            let reopened = try LocalS3Store(dataDirectory: directory.path)
+            #expect(try await reopened.headObject(bucket: "race", key: "same") == info)
+        }
+    }
+
     @Test func reopeningRepairsABodyNewerThanItsSidecar() async throws {
         try await withStore { store, directory in
             try await store.createBucket("crash")
