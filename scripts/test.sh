@@ -35,4 +35,6 @@ swift build -c release --product bootstrap --static-swift-stdlib
 bash scripts/check-bootstrap.sh "$(swift build -c release --product bootstrap --static-swift-stdlib --show-bin-path)/bootstrap"
 
 swift build --build-tests
-swift test --skip-build --disable-xctest "$@"
+# Suites run one after another: several start peer processes and wait on them, and on a
+# 2-core machine parallel suites would starve each other's deadlines.
+swift test --skip-build --disable-xctest --no-parallel "$@"

@@ -105,7 +105,8 @@ func counts(_ payloads: [[UInt8]]) -> [[UInt8]: Int] {
         let outcome = await firehose.putRecordBatch(
             streamName: "events", records: records.prefix(700).map { $0[...] }, deadline: start + .milliseconds(1500))
         let elapsed = ContinuousClock.now - start
-        #expect(elapsed < .milliseconds(1500 + 500), "returned after \(elapsed)")
+        // Well under the server's 5 s, with slack for a loaded machine.
+        #expect(elapsed < .milliseconds(1500 + 2000), "returned after \(elapsed)")
         #expect(outcome.records.allSatisfy { $0.errorCode == "deadline_exceeded" })
         guard case .failed(_, let message) = outcome.records[0] else { return }
         #expect(message.contains("timed_out"), "\(message)")
@@ -120,7 +121,8 @@ func counts(_ payloads: [[UInt8]]) -> [[UInt8]: Int] {
         let outcome = await firehose.putRecordBatch(
             streamName: "events", records: records.prefix(50).map { $0[...] }, deadline: start + .seconds(1))
         let elapsed = ContinuousClock.now - start
-        #expect(elapsed < .milliseconds(1000 + 300), "returned after \(elapsed)")
+        // Without the deadline, ten attempts with backoff would take over 5 s.
+        #expect(elapsed < .milliseconds(1000 + 1500), "returned after \(elapsed)")
         for entry in outcome.records {
             guard case .failed(let code, let message) = entry else {
                 Issue.record("expected a failure")

@@ -52,10 +52,10 @@ struct Boom: Error {}
                 }
                 return []
             })
-        let start = ContinuousClock.now
         let result = await host.invoke([], requestId: "r", deadlineMillis: deadline(in: 100))
+        // The result, and the handler's cancellation below, show the deadline cut it off;
+        // no wall-clock bound, since a loaded machine can stall the cooperative pool.
         #expect(result == .timedOut)
-        #expect(ContinuousClock.now - start < .seconds(5))
         for _ in 0..<100 where !(await cancelled.value) { try? await Task.sleep(for: .milliseconds(10)) }
         #expect(await cancelled.value)
         #expect(await host.invoke([], requestId: "r", deadlineMillis: deadline(in: -1)) == .timedOut)

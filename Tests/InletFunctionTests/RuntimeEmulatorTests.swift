@@ -64,7 +64,8 @@ import Testing
         let pipeline = try await PipelineFixture.make("rie", transport: transport)
         var env = pipeline.environment
         env["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
-        let emulator = try start(env)
+        let environment = env
+        let emulator = try await offPool { try start(environment) }
         defer { emulator.process.stop() }
 
         // SAM's v2 event as generated: the sample event, base64-encoded.
@@ -116,7 +117,8 @@ import Testing
         let moto = try await MotoPeer.shared()
         var env = moto.environment
         env["ERROR_BUCKET_NAME"] = "unused"
-        let emulator = try start(env)
+        let environment = env
+        let emulator = try await offPool { try start(environment) }
         defer { emulator.process.stop() }
         let response = try await emulator.invoke(Array("{}".utf8), transport: transport)
         #expect(response.status == 502)
@@ -130,7 +132,8 @@ import Testing
         var env = moto.environment
         env["DELIVERY_STREAM_NAME"] = "unused"
         env["ERROR_BUCKET_NAME"] = "unused"
-        let emulator = try start(env)
+        let environment = env
+        let emulator = try await offPool { try start(environment) }
         defer { emulator.process.stop() }
         for _ in 0..<2 {
             let response = try await emulator.invoke(Array("[1]".utf8), transport: transport)
