@@ -11,7 +11,7 @@ struct LocalCommand: AsyncParsableCommand {
         abstract: "Run the AWS side of the pipeline locally: HTTP API, the ingest function, Firehose and S3 on one port.",
         discussion: """
             Serves on one port (default 4577; LocalStack's 4566 is left free so both can run):
-              POST /events                                   the HTTP API in front of the ingest function
+              POST /events                                   the HTTP API in front of the ingest function (--route)
               X-Amz-Target: Firehose_20150804.*              the Firehose API (AWS CLI, SDKs)
               POST /2015-03-31/functions/function/invocations  direct invoke, as the Lambda RIE
               GET  /health                                   {"status":"ok"}
@@ -52,6 +52,11 @@ struct LocalCommand: AsyncParsableCommand {
     @Option(name: .customLong("payload-format"), help: "The API Gateway payload format the function gets: 2.0 or 1.0.")
     var payloadFormat: String = "2.0"
 
+    @Option(
+        name: .customLong("route"),
+        help: "An HTTP API route in front of the function: 'METHOD /path', 'ANY /path' or '$default' (repeatable).")
+    var routes: [String] = ["POST /events"]
+
     @Option(name: .customLong("function-timeout"), help: "The function's timeout in seconds (API Gateway gives up at 30).")
     var functionTimeout: Double = 30
 
@@ -62,6 +67,9 @@ struct LocalCommand: AsyncParsableCommand {
         }
         guard functionTimeout > 0 && functionTimeout <= 900 else {
             throw ValidationError("--function-timeout must be more than 0 and at most 900 seconds (Lambda's limit)")
+        }
+        for route in routes where APIGatewayRoute(route) == nil {
+            throw ValidationError("--route '\(route)' is not a route key; use 'POST /events', 'ANY /path' or '$default'")
         }
         guard (0...900).contains(bufferInterval) else { throw ValidationError("--buffer-interval must be 0–900 seconds") }
         guard (1...128).contains(bufferSize) else { throw ValidationError("--buffer-size must be 1–128 MiB") }
@@ -77,7 +85,7 @@ struct LocalCommand: AsyncParsableCommand {
             dataDirectory: dataDir, streamName: stream, dataBucket: dataBucket, errorBucket: errorBucket,
             bufferIntervalSeconds: bufferInterval, bufferSizeMiB: bufferSize, gzip: gzip,
             payloadFormat: APIGatewayEmulator.PayloadFormat(rawValue: payloadFormat) ?? .v2,
-            functionTimeoutMillis: Int64(functionTimeout * 1000))
+            functionTimeoutMillis: Int64(functionTimeout * 1000), routes: routes.compactMap(APIGatewayRoute.init))
         let sink = DirectoryObjectSink(root: dataDir + "/s3")
         let cloud: LocalCloud
         do {
@@ -89,12 +97,13 @@ struct LocalCommand: AsyncParsableCommand {
             configuration: LocalServerConfiguration(host: host, port: port), router: cloud.router)
         let recovered = cloud.recoveredRecords
         let (dataBucket, stream, dataDir) = (self.dataBucket, self.stream, self.dataDir)
+        let routesText = routes.joined(separator: ", ")
         do {
             try await server.run { address in
                 var lines = ["inlet local listening on \(address.baseURL)"]
                 if recovered > 0 { lines.append("  recovered \(recovered) buffered records from \(dataDir)") }
                 lines += [
-                    "  HTTP API      POST \(address.baseURL)/events",
+                    "  HTTP API      \(routesText) at \(address.baseURL)",
                     "  Firehose      stream \(stream) → \(dataDir)/s3/\(dataBucket)/",
                     "  Lambda invoke POST \(address.baseURL)/2015-03-31/functions/function/invocations",
                     "  health        GET  \(address.baseURL)/health",

@@ -157,7 +157,7 @@ public struct LocalServer: Sendable {
             if error is IOError || "\(error)".contains("bind") {
                 throw LocalServerError(
                     .bindFailed,
-                    "cannot listen on \(configuration.host):\(configuration.port) (\(error)); choose another --port "
+                    "cannot listen on \(configuration.host):\(configuration.port): \(error); choose another --port "
                         + "(0 picks a free one) or stop what is using it")
             }
             throw error

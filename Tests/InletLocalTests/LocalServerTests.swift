@@ -260,6 +260,22 @@ struct EchoFunction: LambdaHandler {
         try await server.stop()
     }
 
+    @Test func aPortInUseIsABindFailureWithAnActionableMessage() async throws {
+        let first = try await LiveServer.start()
+        defer { first.remove() }
+        let second = LocalServer(
+            configuration: LocalServerConfiguration(port: first.address.port), router: first.cloud.router,
+            gracefulShutdownSignals: [])
+        do {
+            try await second.run()
+            Issue.record("a second server bound the same port")
+        } catch let error as LocalServerError {
+            #expect(error.code == .bindFailed)
+            #expect(error.message.contains("--port"))
+        }
+        try await first.stop()
+    }
+
     @Test func aGatewayBodyOverTenMBIs413() async throws {
         let server = try await LiveServer.start()
         defer { server.remove() }
