@@ -8,17 +8,19 @@ import InletLocal
 struct LocalCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "local",
-        abstract: "Run the AWS side of the pipeline locally: HTTP API, the ingest function, Firehose and S3 on one port.",
+        abstract: "Run the AWS side of the pipeline locally on one port: HTTP API, the ingest function and Firehose (S3 to come).",
         discussion: """
-            Serves on one port (default 4577; LocalStack's 4566 is left free so both can run):
-              POST /events                                   the HTTP API in front of the ingest function (--route)
-              X-Amz-Target: Firehose_20150804.*              the Firehose API (AWS CLI, SDKs)
-              POST /2015-03-31/functions/function/invocations  direct invoke, as the Lambda RIE
-              GET  /health                                   {"status":"ok"}
-            Firehose buffers survive restarts under --data-dir and are delivered on Ctrl-C.
-            Until the S3 service is merged, deliveries and error objects are written as files
-            under <data-dir>/s3/<bucket>/<key> and S3 requests on the port get 404.
-            The buffer interval defaults to 5 s (AWS allows 0–900 s, default 300 s) so that
+            One port (default 4577, leaving LocalStack's 4566 free) serves:
+              POST /events        the HTTP API in front of the ingest function (--route)
+              Firehose API        requests with X-Amz-Target: Firehose_20150804.*
+              Lambda invoke       POST /2015-03-31/functions/function/invocations (RIE)
+              GET /health         {"status":"ok"}
+
+            Firehose buffers survive restarts under --data-dir and are delivered on
+            Ctrl-C. Until the S3 service is merged, deliveries and error objects are
+            files under <data-dir>/s3/<bucket>/<key>, and S3 requests get 404.
+
+            The buffer interval defaults to 5 s (AWS: 0-900 s, default 300 s) so that
             objects appear quickly while developing.
             """)
 
