@@ -171,36 +171,38 @@ public struct LocalRouter: Sendable {
 
     // MARK: Direct invoke
 
-    /// A direct invoke, answered as RIE and Lambda's Invoke API do: the function's result
-    /// with 200; a function error or a timeout also with 200, the error object as the body
-    /// and `X-Amz-Function-Error: Unhandled`; a payload over 6 MB with
-    /// `413 RequestEntityTooLargeException`.
+    /// A direct invoke, answered as AWS's Runtime Interface Emulator (RIE) does (checked
+    /// against `aws-lambda-rie`): always 200 — the function's result; a function error's
+    /// JSON object (`errorMessage`, `errorType`); or, on a timeout, the text
+    /// `Task timed out after N.NN seconds`. Like Lambda's Invoke API (and unlike RIE), an
+    /// error also carries `X-Amz-Function-Error: Unhandled`, which the SDKs report as
+    /// `FunctionError`, and a payload over 6 MB is `413 RequestEntityTooLargeException`
+    /// (RIE passes it on).
     func invoke(_ request: LocalRequest) async -> LocalResponse {
         guard let function else { return Self.notFound(request) }
         let requestId = FirehoseNaming.uuidV4()
         let result = await function.invoke(
             request.body, requestId: requestId, deadlineMillis: now() + functionTimeoutMillis)
         var headers = HTTPHeaders()
-        headers.add(name: "Content-Type", value: "application/json")
         headers.add(name: "X-Amzn-RequestId", value: requestId)
         headers.add(name: "X-Amz-Executed-Version", value: "$LATEST")
         switch result {
         case .success(let output):
+            headers.add(name: "Content-Type", value: "application/json")
             return LocalResponse(status: 200, headers: headers, body: output)
         case .functionError(let report) where report.errorType == "RequestEntityTooLargeException":
             return Self.lambdaServiceError(413, type: report.errorType, message: report.errorMessage)
         case .functionError(let report):
+            headers.add(name: "Content-Type", value: "application/json")
             headers.add(name: "X-Amz-Function-Error", value: "Unhandled")
             return LocalResponse(status: 200, headers: headers, body: report.json)
         case .timedOut:
+            headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
             headers.add(name: "X-Amz-Function-Error", value: "Unhandled")
-            let seconds = Double(functionTimeoutMillis) / 1000
-            let whole = Int(seconds)
-            let hundredths = Int((seconds - Double(whole)) * 100 + 0.5)
-            let report = LambdaErrorReport(
-                errorMessage: "\(requestId) Task timed out after \(whole).\(hundredths < 10 ? "0" : "")\(hundredths) seconds",
-                errorType: "Sandbox.Timedout")
-            return LocalResponse(status: 200, headers: headers, body: report.json)
+            let hundredths = (functionTimeoutMillis + 5) / 10
+            let fraction = hundredths % 100
+            let text = "Task timed out after \(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction) seconds"
+            return LocalResponse(status: 200, headers: headers, body: Array(text.utf8))
         }
     }
 

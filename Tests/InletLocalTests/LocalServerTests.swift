@@ -99,6 +99,7 @@ struct EchoFunction: LambdaHandler {
     struct Failed: Error {}
     func handle(_ payload: [UInt8], context: LambdaContext, logger: Logger) async throws -> [UInt8] {
         if payload == Array("fail".utf8) { throw Failed() }
+        if payload == Array("sleep".utf8) { try await Task.sleep(for: .seconds(30)) }
         return payload
     }
 }
@@ -246,6 +247,7 @@ struct EchoFunction: LambdaHandler {
     @Test func directInvokeAnswersAsTheRuntimeInterfaceEmulator() async throws {
         let server = try await LiveServer.start(configure: { router in
             router.function = InProcessFunctionHost(handler: EchoFunction())
+            router.functionTimeoutMillis = 300
         })
         defer { server.remove() }
         let url = server.url + "/2015-03-31/functions/function/invocations"
@@ -257,6 +259,14 @@ struct EchoFunction: LambdaHandler {
         #expect(failed.status == 200)
         #expect(failed.headers["x-amz-function-error"] == "Unhandled")
         #expect(String(decoding: failed.body, as: UTF8.self).contains(#""errorType":"Failed""#))
+        let slow = try await send(.post, url, body: Array("sleep".utf8))
+        #expect(slow.status == 200)
+        #expect(slow.headers["x-amz-function-error"] == "Unhandled")
+        #expect(String(decoding: slow.body, as: UTF8.self) == "Task timed out after 0.30 seconds")
+        // Any function name reaches the one function, as `aws lambda invoke --function-name` sends it.
+        let named = try await send(
+            .post, server.url + "/2015-03-31/functions/inlet-ingest/invocations", body: Array("[1]".utf8))
+        #expect(String(decoding: named.body, as: UTF8.self) == "[1]")
         try await server.stop()
     }
 
