@@ -153,11 +153,11 @@ struct EchoFunction: LambdaHandler {
         #expect(Set(lines) == Set(records))
     }
 
-    @Test func curlPostsNDJSONToTheHTTPAPI() async throws {
-        guard programAvailable(["curl", "--version"]) else {
-            Issue.record("skipped: the curl command-line tool is not installed")
-            return
-        }
+    static let curlAvailable = programAvailable(["curl", "--version"])
+    static let boto3Available = programAvailable(["python3", "-c", "import boto3"])
+
+    @Test(.enabled(if: curlAvailable, "skipped: the curl command-line tool is not installed"))
+    func curlPostsNDJSONToTheHTTPAPI() async throws {
         let server = try await LiveServer.start()
         defer { server.remove() }
         func post(_ body: String) throws -> (status: Int, body: String) {
@@ -200,11 +200,8 @@ struct EchoFunction: LambdaHandler {
         print(json.dumps({"failed": result["FailedPutCount"], "count": len(result["RequestResponses"]), "names": names}))
         """#
 
-    @Test func boto3CreatesAStreamAndPutsARecordBatchThroughAWSEndpointURL() async throws {
-        guard programAvailable(["python3", "-c", "import boto3"]) else {
-            Issue.record("skipped: python3 with boto3 is not installed (pip install boto3)")
-            return
-        }
+    @Test(.enabled(if: boto3Available, "skipped: python3 with boto3 is not installed (pip install boto3)"))
+    func boto3CreatesAStreamAndPutsARecordBatchThroughAWSEndpointURL() async throws {
         let server = try await LiveServer.start()
         defer { server.remove() }
         var environment = Dictionary(uniqueKeysWithValues: LocalCloud.environment(server.address).map { ($0.name, $0.value) })
@@ -286,6 +283,26 @@ struct EchoFunction: LambdaHandler {
         try await first.stop()
     }
 
+    @Test func aHeadResponseKeepsTheServicesContentLengthAndSendsNoBody() async throws {
+        let server = try await LiveServer.start(configure: { router in
+            router.s3 = { request in
+                LocalResponse(
+                    status: 200, headers: HTTPHeaders([("Content-Length", "1234"), ("ETag", "\"e\"")]),
+                    body: request.method == "HEAD" ? [] : [UInt8](repeating: 0x61, count: 1234))
+            }
+        })
+        defer { server.remove() }
+        let head = try await send(.head, server.url + "/bucket/key")
+        #expect(head.status == 200)
+        #expect(head.headers["content-length"] == "1234")
+        #expect(head.headers["etag"] == "\"e\"")
+        #expect(head.body.isEmpty)
+        let get = try await send(.get, server.url + "/bucket/key")
+        #expect(get.body.count == 1234)
+        #expect(get.headers.values(for: "content-length") == ["1234"])
+        try await server.stop()
+    }
+
     @Test func aGatewayBodyOverTenMBIs413() async throws {
         let server = try await LiveServer.start()
         defer { server.remove() }
@@ -326,6 +343,25 @@ struct EchoFunction: LambdaHandler {
         router.s3 = nil
         #expect(destination("GET", "/anything") == .notFound)
         await cloud.emulator.shutdown()
+    }
+
+    @Test func bufferedRecordsLeftOnDiskAreRecoveredByTheNextStart() async throws {
+        let directory = NSTemporaryDirectory() + "inlet-recover-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let options = LocalCloudOptions(dataDirectory: directory, bufferIntervalSeconds: 900)
+        let sink = DirectoryObjectSink(root: directory + "/s3")
+        // A run that stops without its shutdown flush (a crash): the records stay in the write-ahead files.
+        let crashed = try await LocalCloud.start(options: options, sink: sink)
+        _ = try await crashed.emulator.putRecords(stream: "inlet-events", records: [Array("one".utf8), Array("two".utf8)])
+        let next = try await LocalCloud.start(options: options, sink: sink)
+        #expect(next.recoveredRecords == 2)
+        await next.emulator.shutdown()
+        let root = directory + "/s3/inlet-data"
+        let files = (FileManager.default.enumerator(atPath: root)?.allObjects as? [String] ?? [])
+            .compactMap { FileManager.default.contents(atPath: root + "/" + $0) }
+            .filter { !$0.isEmpty }
+        #expect(files.flatMap { Array($0) } == Array("one\ntwo\n".utf8))
+        await crashed.emulator.shutdown()
     }
 
     @Test func theTargetSplitsIntoRawPathAndQuery() {
