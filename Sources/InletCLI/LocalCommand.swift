@@ -101,7 +101,11 @@ struct LocalCommand: AsyncParsableCommand {
         let (dataBucket, stream, dataDir) = (self.dataBucket, self.stream, self.dataDir)
         let routesText = routes.joined(separator: ", ")
         do {
-            try await server.run { address in
+            try await server.run { bound in
+                // A wildcard bind is reached through loopback from this machine.
+                var address = bound
+                if address.host == "0.0.0.0" { address.host = "127.0.0.1" }
+                if address.host == "::" { address.host = "::1" }
                 var lines = ["inlet local listening on \(address.baseURL)"]
                 if recovered > 0 { lines.append("  recovered \(recovered) buffered records from \(dataDir)") }
                 lines += [
