@@ -10,6 +10,8 @@ import PackageDescription
 //   InletAPIGateway     API Gateway proxy events and responses
 //   InletLambdaRuntime  the Runtime API loop
 //   InletFunction       the ingest handler
+//   InletEmulator       the local cloud's services (Firehose, HTTP API, function hosts), plain async handlers
+//   InletLocal          `inlet local`: those services on one Hummingbird port (never linked into bootstrap)
 //   executables: inlet (CLI), inlet-aws-bench (signing and PutRecordBatch throughput)
 let package = Package(
     name: "Inlet",
@@ -25,6 +27,11 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        // Only InletLocal (the `inlet local` server) links Hummingbird; bootstrap never does.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.3.0"),
     ],
     targets: [
         // MARK: Pure core
@@ -71,11 +78,24 @@ let package = Package(
                 "InletLambdaRuntime", "InletFunction", .product(name: "Logging", package: "swift-log"),
             ]),
 
+        // The one-port HTTP server of `inlet local` (Hummingbird; never linked into bootstrap).
+        .target(
+            name: "InletLocal",
+            dependencies: [
+                "InletEmulator", "InletCore", "InletAWS", "InletHTTP", "InletSigV4", "InletFunction", "InletLambdaRuntime",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+
         // MARK: Executables
         .executableTarget(
             name: "InletCLI",
             dependencies: [
-                "InletCore", "InletCompression",
+                "InletCore", "InletCompression", "InletLocal", "InletEmulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
@@ -112,6 +132,12 @@ let package = Package(
             dependencies: [
                 "InletEmulator", "InletCore", "InletCompression", "InletSigV4", "InletAWS", "InletHTTP", "InletTestSupport",
                 "InletAPIGateway", "InletLambdaRuntime", "InletFunction", .product(name: "Logging", package: "swift-log"),
+            ]),
+        .testTarget(
+            name: "InletLocalTests",
+            dependencies: [
+                "InletLocal", "InletEmulator", "InletAWS", "InletHTTP", "InletCore", "InletTestSupport", "InletSigV4",
+                "InletLambdaRuntime", .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(
             name: "InletLambdaRuntimeTests",
