@@ -88,10 +88,15 @@ struct LocalCommand: AsyncParsableCommand {
             bufferIntervalSeconds: bufferInterval, bufferSizeMiB: bufferSize, gzip: gzip,
             payloadFormat: APIGatewayEmulator.PayloadFormat(rawValue: payloadFormat) ?? .v2,
             functionTimeoutMillis: Int64(functionTimeout * 1000), routes: routes.compactMap(APIGatewayRoute.init))
-        let sink = DirectoryObjectSink(root: dataDir + "/s3")
+        let store: LocalS3Store, s3: S3Service
+        do {
+            (store, s3) = try await LocalCloud.openS3(options: options)
+        } catch {
+            throw CLIError("inlet local cannot start: \(error)")
+        }
         let cloud: LocalCloud
         do {
-            cloud = try await LocalCloud.start(options: options, sink: sink)
+            cloud = try await LocalCloud.start(options: options, sink: store, s3: { await s3.handle($0) })
         } catch {
             throw CLIError("inlet local cannot start: \(error)")
         }
@@ -110,7 +115,8 @@ struct LocalCommand: AsyncParsableCommand {
                 if recovered > 0 { lines.append("  recovered \(recovered) buffered records from \(dataDir)") }
                 lines += [
                     "  HTTP API      \(routesText) at \(address.baseURL)",
-                    "  Firehose      stream \(stream) → \(dataDir)/s3/\(dataBucket)/",
+                    "  Firehose      stream \(stream) → s3://\(dataBucket)/",
+                    "  S3            path-style at \(address.baseURL) (stored under \(dataDir)/s3)",
                     "  Lambda invoke POST \(address.baseURL)/2015-03-31/functions/function/invocations",
                     "  health        GET  \(address.baseURL)/health",
                     "",
@@ -125,6 +131,6 @@ struct LocalCommand: AsyncParsableCommand {
         } catch {
             throw CLIError("inlet local stopped: \(error)")
         }
-        print("inlet local stopped; buffers flushed to \(dataDir)/s3")
+        print("inlet local stopped; buffers flushed to s3://\(dataBucket)")
     }
 }

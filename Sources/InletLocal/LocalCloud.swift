@@ -68,6 +68,8 @@ public struct LocalCloudError: Error, Sendable, CustomStringConvertible {
         case recoveryFailed = "recovery_failed"
         /// The function could not be configured.
         case functionConfiguration = "function_configuration"
+        /// The S3 store under the data directory could not be opened or its buckets made.
+        case s3StoreFailed = "s3_store_failed"
     }
     /// The reason.
     public var code: Code
@@ -157,6 +159,32 @@ public struct LocalCloud: Sendable {
             firehose: firehose, gateway: gateway, function: host, functionTimeoutMillis: options.functionTimeoutMillis,
             s3: s3)
         return LocalCloud(emulator: emulator, router: router, recoveredRecords: recovered)
+    }
+
+    /// Opens the file-backed S3 store under `options.dataDirectory`, makes sure the data
+    /// and error buckets exist, and returns it with the S3 service over it. Pass the store
+    /// as ``start(options:sink:s3:flushPeriod:logger:)``'s sink and the service as its `s3`,
+    /// so Firehose delivers into it, the function writes its error objects to it, and S3
+    /// clients read both over the port.
+    public static func openS3(options: LocalCloudOptions) async throws(LocalCloudError) -> (LocalS3Store, S3Service) {
+        let store: LocalS3Store
+        do {
+            store = try LocalS3Store(dataDirectory: options.dataDirectory)
+        } catch {
+            throw LocalCloudError(
+                code: .s3StoreFailed,
+                message: "cannot open the S3 store under \(options.dataDirectory)/s3: \(error); "
+                    + "fix its permissions or choose another --data-dir")
+        }
+        let existing = Set(await store.listBuckets().map(\.name))
+        for bucket in [options.dataBucket, options.errorBucket] where !existing.contains(bucket) {
+            do {
+                try await store.createBucket(bucket)
+            } catch {
+                throw LocalCloudError(code: .s3StoreFailed, message: "cannot create the bucket '\(bucket)': \(error)")
+            }
+        }
+        return (store, S3Service(store: store, authenticator: .disabled, region: region))
     }
 
     /// The environment variables that point the AWS CLI and SDKs at a server on `address`.
