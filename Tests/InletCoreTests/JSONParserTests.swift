@@ -85,6 +85,139 @@ import Testing
         #expect(code(bytes(text + "\"k100\":0}")) == nil)
     }
 
+    func failure(_ text: String, mask: UInt64 = ~0) -> JSONParseError? {
+        var doc = JSONDocument(bytes: bytes(text))
+        doc.keyHashMask = mask
+        do {
+            try doc.parse(0..<doc.bytes.count)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    /// `{"k0":0,...}` with `count` members named by `name`, and the byte offset of each key's quote.
+    func object(_ count: Int, name: (Int) -> String = { "k\($0)" }) -> (text: String, offsets: [Int]) {
+        var text = "{"
+        var offsets: [Int] = []
+        for k in 0..<count {
+            if k > 0 { text += "," }
+            offsets.append(text.utf8.count)
+            text += "\"\(name(k))\":\(k)"
+        }
+        return (text + "}", offsets)
+    }
+
+    @Test(arguments: [2, 8, 9, 16, 32, 33, 64, 200])
+    func findsDuplicateKeysInObjectsOfEverySize(count: Int) throws {
+        for mask: UInt64 in [~0, 3, 0] {
+            #expect(failure(object(count).text, mask: mask) == nil)
+            // The last key repeats the first.
+            let last = object(count) { $0 == count - 1 ? "k0" : "k\($0)" }
+            let error = try #require(failure(last.text, mask: mask))
+            #expect(error.code == .duplicateKey)
+            #expect(error.offset == last.offsets[count - 1])
+            #expect(error.message == "the key \"k0\" appears more than once in one object")
+            // A key written with escapes repeats one written without.
+            let escaped = object(count) { $0 == count - 1 ? "\\u006b\\/0" : ($0 == 0 ? "k/0" : "k\($0)") }
+            #expect(failure(escaped.text, mask: mask)?.code == .duplicateKey)
+            #expect(failure(escaped.text, mask: mask)?.offset == escaped.offsets[count - 1])
+            #expect(failure(escaped.text, mask: mask)?.message == "the key \"k/0\" appears more than once in one object")
+        }
+    }
+
+    @Test func reportsTheSameDuplicateAsBefore() throws {
+        // Keys a, b, b, a: objects of up to 32 members name the twin of the first key
+        // that has one (the second a); larger ones the first repeat (the second b).
+        let names = ["a", "b", "b", "a"]
+        for count in [4, 9, 32, 33, 100] {
+            let doc = object(count) { $0 < 4 ? names[$0] : "f\($0)" }
+            for mask: UInt64 in [~0, 0] {
+                let error = try #require(failure(doc.text, mask: mask))
+                #expect(error.offset == doc.offsets[count <= 32 ? 3 : 2])
+            }
+        }
+    }
+
+    @Test func keysThatOnlyLookAlikeAreNotDuplicates() {
+        let lookalikes: [[String]] = [
+            ["a", "a\\u0000"], ["", "\\u0000"], ["abcdefgh", "abcdefg"], ["abcdefgh", "abcdefgh\\u0000"],
+            ["property_0001_value_name", "property_0002_value_name"], ["0123456789abcdef", "0123456789abcdeg"],
+            ["0123456789abcdef0", "1123456789abcdef0"], ["\u{E9}", "e\u{301}"], ["\\u00e9", "e\\u0301"],
+        ]
+        for pair in lookalikes {
+            for count in [2, 9, 33] {
+                for mask: UInt64 in [~0, 0] {
+                    let doc = object(count) { $0 < 2 ? pair[$0] : "f\($0)" }
+                    #expect(failure(doc.text, mask: mask) == nil, "\(pair) in \(count) members")
+                }
+            }
+        }
+    }
+
+    @Test func findsDuplicatesInEveryNestedObject() {
+        let inner = object(40).text
+        #expect(failure("[\(inner),{\"x\":\(inner),\"y\":[\(inner)]}]") == nil)
+        let bad = object(40) { $0 == 39 ? "k7" : "k\($0)" }.text
+        #expect(failure("[\(inner),{\"x\":\(inner),\"y\":[\(bad)]}]")?.code == .duplicateKey)
+        #expect(failure("{\"a\":{\"a\":1},\"b\":{\"a\":2}}") == nil)
+        #expect(failure("{\"a\":{\"a\":1},\"a\":{\"a\":2}}")?.offset == 13)
+    }
+
+    @Test func growsTheTapeAndReusesItAcrossParses() throws {
+        let element = #"{"a":[1,2,{"b":null}],"c":"x","d":{}}"#
+        let big = "[" + Array(repeating: element, count: 5000).joined(separator: ",") + "]"
+        let small = "[" + element + "]"
+        let text = bytes(big + " " + small)
+        var doc = JSONDocument(bytes: text)
+        for _ in 0..<2 {
+            let end = try doc.parseValue(from: 0, upTo: text.count)
+            #expect(end == big.utf8.count)
+            #expect(doc.nodes.count == 1 + 5000 * 12)
+            #expect(doc.nodes[0].count == 5000)
+            #expect(doc.nodes[0].next == UInt32(doc.nodes.count))
+            #expect(doc.elements(0).map { doc.kind($0) } == Array(repeating: .object, count: 5000))
+            #expect(try doc.parseValue(from: end + 1, upTo: text.count) == text.count)
+            #expect(doc.nodes.count == 13)
+            var out: [UInt8] = []
+            doc.writeCompact(0, into: &out)
+            #expect(out.text == small)
+        }
+        #expect(code(bytes(String(repeating: "[", count: 64) + String(repeating: "]", count: 63))) == .unexpectedEnd)
+    }
+
+    @Test func scansStringsWithSpecialBytesAtEveryOffset() throws {
+        for k in 0..<20 {
+            let plain = String(repeating: "x", count: k)
+            let doc = try parse("[\"\(plain)\",\"\(plain)\\n\(plain)\",\"\(plain)é\"]")
+            let items = Array(doc.elements(0))
+            #expect(doc.string(items[0]) == plain)
+            #expect(doc.nodes[items[0]].flags == 0)
+            #expect(doc.string(items[1]) == plain + "\n" + plain)
+            #expect(doc.nodes[items[1]].flags == JSONNode.Flags.escaped)
+            #expect(doc.string(items[2]) == plain + "é")
+            #expect(doc.nodes[items[2]].flags == JSONNode.Flags.nonASCII)
+            let control = try #require(failure("[\"\(plain)\u{1}\"]"))
+            #expect(control.code == .controlCharacter)
+            #expect(control.offset == 2 + k)
+            let open = try #require(failure("\"\(plain)"))
+            #expect(open.code == .unexpectedEnd)
+            #expect(open.offset == 1 + k)
+            #expect(failure("\"\(plain)\"") == nil)
+            #expect(failure("\"\(plain)\\")?.code == .unexpectedEnd)
+        }
+    }
+
+    @Test func readsLiteralsUpToTheLastByte() {
+        for (text, expected) in [
+            ("true", nil), ("false", nil), ("null", nil), ("[true", JSONParseError.Code.unexpectedEnd),
+            ("nul", .unexpectedCharacter), ("fals", .unexpectedCharacter), ("falsy", .unexpectedCharacter),
+            ("[nulL]", .unexpectedCharacter), ("trUe", .unexpectedCharacter),
+        ] {
+            #expect(code(bytes(text)) == expected, "\(text)")
+        }
+    }
+
     @Test func reportsOffsetsRelativeToTheValue() {
         var doc = JSONDocument(bytes: bytes("xxxx{\"a\":tru}"))
         #expect(throws: JSONParseError.self) { try doc.parseValue(from: 4, upTo: 13) }
