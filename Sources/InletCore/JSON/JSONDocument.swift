@@ -569,9 +569,9 @@ struct KeyChecker {
         return parent == noParent ? -1 : Int(parent)
     }
 
-    /// Objects with at most this many members compare key signatures pairwise; larger
-    /// ones use an open-addressing table.
-    static let pairwiseLimit = 8
+    /// Objects with at most this many members are checked with a one-word filter;
+    /// larger ones with an open-addressing table.
+    static let filterLimit = 32
 
     /// Throws `.duplicateKey` if two members of the object at tape index `object` have
     /// the same name (compared as code points, after escapes are decoded).
@@ -586,18 +586,42 @@ struct KeyChecker {
         let found = withUnsafeTemporaryAllocation(of: UInt64.self, capacity: members &* 2) { buffer in
             let keys = UnsafeMutableBufferPointer(rebasing: buffer[0..<members])
             let indexes = UnsafeMutableBufferPointer(rebasing: buffer[members...])
+            if members <= Self.filterLimit {
+                return hasDuplicateFiltered(object, keys, indexes)
+            }
             var k = object &+ 1
             for m in 0..<members {
                 keys[m] = keySignature(k)
                 indexes[m] = UInt64(truncatingIfNeeded: k)
                 k = Int(tape[k &+ 1].next)
             }
-            if members <= Self.pairwiseLimit {
-                return hasDuplicatePairwise(keys, indexes)
-            }
             return hasDuplicateHashed(keys, indexes)
         }
         if found { throw duplicateError(object: object) }
+    }
+
+    /// Sets one of 64 bits for each key's signature; a key is compared with the keys
+    /// before it only when its bit is already set.
+    @inline(__always)
+    func hasDuplicateFiltered(
+        _ object: Int, _ keys: UnsafeMutableBufferPointer<UInt64>, _ indexes: UnsafeMutableBufferPointer<UInt64>
+    ) -> Bool {
+        var filter: UInt64 = 0
+        var k = object &+ 1
+        for m in 0..<keys.count {
+            let key = keySignature(k)
+            let bit: UInt64 = 1 &<< ((key &* 0x9E37_79B9_7F4A_7C15) &>> 58)
+            if filter & bit != 0 {
+                for b in 0..<m where keys[b] == key && sameKey(indexes[b], UInt64(truncatingIfNeeded: k)) {
+                    return true
+                }
+            }
+            filter |= bit
+            keys[m] = key
+            indexes[m] = UInt64(truncatingIfNeeded: k)
+            k = Int(tape[k &+ 1].next)
+        }
+        return false
     }
 
     /// The signature of the key at tape index `k`, masked by ``keyHashMask``.
@@ -669,16 +693,6 @@ struct KeyChecker {
         let length = Int(x.end &- x.start)
         guard length == Int(y.end &- y.start) else { return false }
         return memoryEqual(p + Int(x.start), p + Int(y.start), length)
-    }
-
-    func hasDuplicatePairwise(
-        _ keys: UnsafeMutableBufferPointer<UInt64>, _ indexes: UnsafeMutableBufferPointer<UInt64>
-    ) -> Bool {
-        for a in 1..<keys.count {
-            let ka = keys[a]
-            for b in 0..<a where ka == keys[b] && sameKey(indexes[a], indexes[b]) { return true }
-        }
-        return false
     }
 
     /// Inserts every key into an open-addressing table sized for a load of at most
