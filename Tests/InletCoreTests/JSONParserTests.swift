@@ -42,6 +42,19 @@ import Testing
         #expect(doc.stringLength(doc.member(0, named: bytes("s"))!) == 10)
     }
 
+    @Test func findsMembersByNameWithOrWithoutEscapes() throws {
+        let doc = try parse(#"{"a":1,"":2,"_ingest":3,"\u005fingest2":4,"\u00e9":5,"x":{"a":6}}"#)
+        #expect(doc.member(0, named: bytes("a")).map { doc.numberText($0) } == "1")
+        #expect(doc.member(0, named: []).map { doc.numberText($0) } == "2")
+        #expect(doc.member(0, named: bytes("_ingest")).map { doc.numberText($0) } == "3")
+        #expect(doc.member(0, named: bytes("_ingest2")).map { doc.numberText($0) } == "4")
+        #expect(doc.member(0, named: bytes("é")).map { doc.numberText($0) } == "5")
+        #expect(doc.member(0, named: bytes("_inges")) == nil)
+        #expect(doc.member(0, named: bytes("b")) == nil)
+        let empty = try parse("{}")
+        #expect(empty.member(0, named: bytes("a")) == nil)
+    }
+
     @Test func minifiesWhitespaceOutsideStringsOnly() throws {
         let doc = try parse("{ \"a\" : [ 1 , 2 ] ,\n \"b\" : \"x y \\\" z\" }")
         var out: [UInt8] = []
