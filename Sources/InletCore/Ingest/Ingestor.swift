@@ -37,42 +37,74 @@ public struct Ingestor: Sendable {
 }
 
 private let ingestKey: [UInt8] = Array("_ingest".utf8)
+/// What goes between an event's last member and its id; the comma is dropped for `{}`.
+private let enrichmentHead: StaticString = #","_ingest":{"event_id":""#
 
 /// The state of one request's processing.
 private struct Run {
-    let ingestor: Ingestor
+    let contract: Contract
     let limits: IngestLimits
     let body: [UInt8]
+    let context: IngestContext
     var document: JSONDocument
     var batch = IngestBatch()
     let ids: EventIDGenerator
-    /// `,"_ingest":{"event_id":"`; the leading comma is dropped for `{}`.
-    let enrichmentHead: [UInt8]
-    /// `","received_at":…}}` and a newline: everything after the event id.
-    let enrichmentTail: [UInt8]
+    /// `","received_at":…}}` and a newline: everything after the event id. Made when
+    /// the first event is accepted.
+    var enrichmentTail: [UInt8] = []
 
     init(ingestor: Ingestor, body: [UInt8], context: IngestContext) {
-        self.ingestor = ingestor
+        self.contract = ingestor.contract
         self.limits = ingestor.limits
         self.body = body
+        self.context = context
         self.document = JSONDocument(bytes: body)
         self.ids = EventIDGenerator(requestId: context.requestId)
-        self.enrichmentHead = Array(#","_ingest":{"event_id":""#.utf8)
-        var tail: [UInt8] = []
-        tail.reserveCapacity(160 + context.requestId.utf8.count + (context.userAgent?.utf8.count ?? 0))
-        tail.append(contentsOf: #"","received_at":""#.utf8)
-        UTCDateTime(epochMillis: context.receivedAtMillis).appendISO8601(to: &tail)
-        tail.append(contentsOf: #"","request_id":"#.utf8)
-        JSONText.appendQuoted(context.requestId, to: &tail)
-        tail.append(contentsOf: #","source_ip":"#.utf8)
-        ErrorEnvelope.appendOptional(context.sourceIp, to: &tail)
-        tail.append(contentsOf: #","user_agent":"#.utf8)
-        ErrorEnvelope.appendOptional(context.userAgent, to: &tail)
-        tail.append(contentsOf: #","contract":"#.utf8)
-        JSONText.appendQuoted(ingestor.contract.id, to: &tail)
-        tail.append(contentsOf: "}}\n".utf8)
-        self.enrichmentTail = tail
         batch.records.reserveCapacity(body.count + body.count / 2 + 256)
+    }
+
+    /// The enrichment after the event id, built in one allocation.
+    static func makeEnrichmentTail(_ context: IngestContext, contractId: String) -> [UInt8] {
+        let date = UTCDateTime(epochMillis: context.receivedAtMillis)
+        var requestId = context.requestId
+        var sourceIp = context.sourceIp ?? ""
+        var userAgent = context.userAgent ?? ""
+        var contract = contractId
+        return requestId.withUTF8 { requestId in
+            sourceIp.withUTF8 { sourceIp in
+                userAgent.withUTF8 { userAgent in
+                    contract.withUTF8 { contract in
+                        let hasSourceIp = context.sourceIp != nil
+                        let hasUserAgent = context.userAgent != nil
+                        let head: StaticString = #"","received_at":""#
+                        let requestIdLabel: StaticString = #"","request_id":"#
+                        let sourceIpLabel: StaticString = #","source_ip":"#
+                        let userAgentLabel: StaticString = #","user_agent":"#
+                        let contractLabel: StaticString = #","contract":"#
+                        let end: StaticString = "}}\n"
+                        let count =
+                            head.utf8CodeUnitCount + date.iso8601Count + requestIdLabel.utf8CodeUnitCount
+                            + ByteWriter.quotedCount(requestId) + sourceIpLabel.utf8CodeUnitCount
+                            + (hasSourceIp ? ByteWriter.quotedCount(sourceIp) : 4) + userAgentLabel.utf8CodeUnitCount
+                            + (hasUserAgent ? ByteWriter.quotedCount(userAgent) : 4) + contractLabel.utf8CodeUnitCount
+                            + ByteWriter.quotedCount(contract) + end.utf8CodeUnitCount
+                        return [UInt8](writing: count) { w in
+                            w.put(head)
+                            date.writeISO8601(&w)
+                            w.put(requestIdLabel)
+                            w.putQuoted(requestId)
+                            w.put(sourceIpLabel)
+                            if hasSourceIp { w.putQuoted(sourceIp) } else { w.put("null") }
+                            w.put(userAgentLabel)
+                            if hasUserAgent { w.putQuoted(userAgent) } else { w.put("null") }
+                            w.put(contractLabel)
+                            w.putQuoted(contract)
+                            w.put(end)
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// A JSON array whose elements are the events.
@@ -149,20 +181,25 @@ private struct Run {
                 raw: document.rawBytes(node))
             return
         }
-        let reasons = ingestor.contract.validate(document, node)
+        let reasons = contract.validate(document, node)
         if !reasons.isEmpty {
             reject(index: index, .contractViolation, reasons, raw: document.rawBytes(node))
             return
         }
+        if enrichmentTail.isEmpty {
+            enrichmentTail = Self.makeEnrichmentTail(context, contractId: contract.id)
+        }
         let start = batch.records.count
         document.writeCompact(node, into: &batch.records)
         batch.records.removeLast()  // the closing brace; enrichment closes the object
-        if document.nodes[node].count == 0 {
-            batch.records.append(contentsOf: enrichmentHead[1...])
-        } else {
-            batch.records.append(contentsOf: enrichmentHead)
+        // The head without its comma for `{}`, then the id.
+        let skip = document.nodes[node].count == 0 ? 1 : 0
+        let head = UnsafeBufferPointer(
+            start: enrichmentHead.utf8Start + skip, count: enrichmentHead.utf8CodeUnitCount - skip)
+        batch.records.append(writing: head.count + 36) { w in
+            w.put(head)
+            ids.write(index: index, to: &w)
         }
-        ids.append(index: index, to: &batch.records)
         batch.records.append(contentsOf: enrichmentTail)
         let size = batch.records.count - start
         if size > limits.maxRecordBytes {
