@@ -494,7 +494,9 @@ struct Evaluator {
         if schema.object.scansMembers {
             let hasNames = schema.object.names.count > 0
             let hasPatterns = !schema.object.patternProperties.isEmpty
-            let additional = schema.object.additionalProperties
+            // additionalProperties: true allows everything; skip applying it to each member.
+            var additional = schema.object.additionalProperties
+            if additional >= 0 && schemas[additional].constant == true { additional = -1 }
             let propertyNames = schema.object.propertyNames
             var cursor = i + 1
             for _ in 0..<count {

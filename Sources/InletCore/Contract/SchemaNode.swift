@@ -84,6 +84,9 @@ struct NameTable: Sendable {
     private(set) var starts: [Int] = [0]
     private var signatures: [UInt64] = []
     private var slots: [Int32] = []
+    /// Bit `min(length, 63)` is set for the length of every name, so that most
+    /// other names are turned away before any byte is read.
+    private var lengths: UInt64 = 0
 
     var count: Int { signatures.count }
 
@@ -95,6 +98,7 @@ struct NameTable: Sendable {
         bytes.append(contentsOf: name)
         starts.append(bytes.count)
         signatures.append(name.withUnsafeBufferPointer { Self.signature($0) })
+        lengths |= Self.lengthBit(name.count)
         rebuildIndex()
         return count - 1
     }
@@ -148,10 +152,14 @@ struct NameTable: Sendable {
         return UInt64(Swift.min(s.count, 255)) << 56 | word & mask
     }
 
+    @inline(__always)
+    static func lengthBit(_ length: Int) -> UInt64 { 1 &<< UInt64(truncatingIfNeeded: Swift.min(length, 63)) }
+
     /// The index of the name equal to the UTF-8 bytes `s`, if any. `readable` is how
     /// many bytes may be read from `s.baseAddress` (at least `s.count`).
     @inline(__always)
     func find(_ s: UnsafeBufferPointer<UInt8>, readable: Int = 0) -> Int? {
+        guard lengths & Self.lengthBit(s.count) != 0 else { return nil }
         let signature = readable >= 8 ? Self.wideSignature(s) : Self.signature(s)
         return signatures.withUnsafeBufferPointer { sig in
             @inline(__always) func equal(_ k: Int) -> Bool {
