@@ -112,6 +112,21 @@ import Testing
         #expect(batch.accepted[0].range.count <= 1_024_000)
     }
 
+    @Test func givesEveryRecordTheSameEnrichmentWhateverIsRejected() throws {
+        let big = "{\"Id\":\"1\",\"pad\":\"" + String(repeating: "x", count: 1_023_900) + "\"}"
+        for events in [["{\"Id\":\"a\"}", big, "{\"Id\":\"c\"}", "{\"Id\":\"b\"}"], [big, "{\"Id\":\"a\"}", big, "{\"Id\":\"b\"}", "{\"Id\":\"c\"}"]] {
+            let batch = try run(events.joined(separator: "\n"))
+            #expect(batch.accepted.count == 3)
+            let tails = batch.accepted.map { accepted in
+                let record = batch.record(accepted).text
+                return record[record.range(of: "\",\"received_at\"")!.lowerBound...]
+            }
+            #expect(Set(tails).count == 1)
+            #expect(tails[0].hasSuffix("\"contract\":\"inlet:default-contract:v1\"}}\n"))
+            for k in batch.accepted.indices { _ = try fields(batch, k) }
+        }
+    }
+
     @Test func carriesHugeNumbersThroughByteExact() throws {
         let batch = try run(#"{"Id":"1","n":9007199254740993,"d":3.141592653589793238462643383279}"#)
         #expect(batch.record(batch.accepted[0]).text.hasPrefix(#"{"Id":"1","n":9007199254740993,"d":3.141592653589793238462643383279,"#))
@@ -234,13 +249,16 @@ import Testing
                 if special == 0xC3 { text.insert(0xA9, at: k + 1) }
                 var expected: [UInt8] = []
                 text.withUnsafeBufferPointer { JSONText.appendQuoted(bytes: $0, to: &expected) }
-                let written = text.withUnsafeBufferPointer { bytes in
-                    [UInt8](writing: ByteWriter.quotedCount(bytes)) { $0.putQuoted(bytes) }
+                var written: [UInt8] = []
+                text.withUnsafeBufferPointer { bytes in
+                    written.append(writing: ByteWriter.quotedCount(bytes)) { $0.putQuoted(bytes) }
                 }
                 #expect(written == expected, "\(special) at \(k)")
             }
         }
-        #expect([UInt8](writing: 2) { $0.putQuoted(UnsafeBufferPointer(start: nil, count: 0)) }.text == "\"\"")
+        var empty: [UInt8] = []
+        empty.append(writing: 2) { $0.putQuoted(UnsafeBufferPointer(start: nil, count: 0)) }
+        #expect(empty.text == "\"\"")
     }
 
     @Test func roundTripsBase64() throws {

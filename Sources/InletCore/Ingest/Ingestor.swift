@@ -49,9 +49,11 @@ private struct Run {
     var document: JSONDocument
     var batch = IngestBatch()
     let ids: EventIDGenerator
-    /// `","received_at":…}}` and a newline: everything after the event id. Made when
-    /// the first event is accepted.
+    /// `","received_at":…}}` and a newline: everything after the event id. The first
+    /// accepted event's record gets it written in place (`tailInRecords`); it is
+    /// copied out when a second event needs it, so one-event requests never allocate it.
     var enrichmentTail: [UInt8] = []
+    var tailInRecords: Range<Int>?
 
     init(ingestor: Ingestor, body: [UInt8], context: IngestContext) {
         self.contract = ingestor.contract
@@ -63,14 +65,28 @@ private struct Run {
         batch.records.reserveCapacity(body.count + body.count / 2 + 256)
     }
 
-    /// The enrichment after the event id, built in one allocation.
-    static func makeEnrichmentTail(_ context: IngestContext, contractId: String) -> [UInt8] {
+    /// Appends the enrichment after the event id to the records.
+    mutating func appendEnrichmentTail() {
+        if !enrichmentTail.isEmpty {
+            batch.records.append(contentsOf: enrichmentTail)
+        } else if let written = tailInRecords {
+            enrichmentTail = Array(batch.records[written])
+            batch.records.append(contentsOf: enrichmentTail)
+        } else {
+            let start = batch.records.count
+            Self.appendEnrichmentTail(context, contractId: contract.id, to: &batch.records)
+            tailInRecords = start..<batch.records.count
+        }
+    }
+
+    /// Appends `","received_at":…}}` and a newline, written in one piece.
+    static func appendEnrichmentTail(_ context: IngestContext, contractId: String, to out: inout [UInt8]) {
         let date = UTCDateTime(epochMillis: context.receivedAtMillis)
         var requestId = context.requestId
         var sourceIp = context.sourceIp ?? ""
         var userAgent = context.userAgent ?? ""
         var contract = contractId
-        return requestId.withUTF8 { requestId in
+        requestId.withUTF8 { requestId in
             sourceIp.withUTF8 { sourceIp in
                 userAgent.withUTF8 { userAgent in
                     contract.withUTF8 { contract in
@@ -88,7 +104,7 @@ private struct Run {
                             + (hasSourceIp ? ByteWriter.quotedCount(sourceIp) : 4) + userAgentLabel.utf8CodeUnitCount
                             + (hasUserAgent ? ByteWriter.quotedCount(userAgent) : 4) + contractLabel.utf8CodeUnitCount
                             + ByteWriter.quotedCount(contract) + end.utf8CodeUnitCount
-                        return [UInt8](writing: count) { w in
+                        out.append(writing: count) { w in
                             w.put(head)
                             date.writeISO8601(&w)
                             w.put(requestIdLabel)
@@ -186,9 +202,6 @@ private struct Run {
             reject(index: index, .contractViolation, reasons, raw: document.rawBytes(node))
             return
         }
-        if enrichmentTail.isEmpty {
-            enrichmentTail = Self.makeEnrichmentTail(context, contractId: contract.id)
-        }
         let start = batch.records.count
         document.writeCompact(node, into: &batch.records)
         batch.records.removeLast()  // the closing brace; enrichment closes the object
@@ -200,10 +213,11 @@ private struct Run {
             w.put(head)
             ids.write(index: index, to: &w)
         }
-        batch.records.append(contentsOf: enrichmentTail)
+        appendEnrichmentTail()
         let size = batch.records.count - start
         if size > limits.maxRecordBytes {
             batch.records.removeSubrange(start...)
+            if let written = tailInRecords, written.lowerBound >= start { tailInRecords = nil }
             reject(
                 index: index, .recordTooLarge,
                 [ValidationReason(

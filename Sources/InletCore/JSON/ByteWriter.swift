@@ -143,14 +143,4 @@ extension Array where Element == UInt8 {
         }
     }
 
-    /// An array of `count` bytes written by `body`, which must write exactly that many.
-    @inline(__always)
-    init(writing count: Int, _ body: (inout ByteWriter) -> Void) {
-        self.init(unsafeUninitializedCapacity: count) { room, initialized in
-            var writer = ByteWriter(room.baseAddress!)
-            body(&writer)
-            precondition(writer.p == room.baseAddress! + count, "the writer wrote a different count")
-            initialized = count
-        }
-    }
 }
