@@ -398,12 +398,17 @@ struct Parser {
         _ p: UnsafePointer<UInt8>, _ s: Int, _ end: Int, _ base: Int
     ) throws(JSONParseError) -> (Int, UInt8) {
         var j = s
-        // Fast path: plain printable ASCII, eight bytes at a time.
+        // Fast path: plain printable ASCII, eight bytes at a time, up to a quote.
+        let ones: UInt64 = 0x0101_0101_0101_0101
         while j &+ 8 <= end {
-            let stops = stringStops(load64(p + j))
+            let w = load64(p + j)
+            let stops = stringStops(w)
             if stops != 0 {
-                j &+= stops.trailingZeroBitCount &>> 3
-                if p[j] == quote { return (j, 0) }
+                // The lowest stop is exact, and is a quote when the quote test has it too.
+                let first = stops & (0 &- stops)
+                j &+= first.trailingZeroBitCount &>> 3
+                let q = w ^ (ones &* 0x22)
+                if (q &- ones) & ~q & first != 0 { return (j, 0) }
                 return try scanStringSlowly(p, j, end, base)
             }
             j &+= 8
