@@ -24,7 +24,8 @@ struct ReasonList: ReasonSink {
 /// Recursion follows the instance and the schema together; `depth` counts schema
 /// applications so that no schema/instance combination can exhaust the stack.
 struct Evaluator {
-    let schemas: UnsafeBufferPointer<SchemaNode>
+    /// The program's schema nodes, borrowed: the program outlives every validation.
+    let schemas: UnsafeBufferPointer<Unmanaged<SchemaNode>>
     let tape: Tape
     let schemaTape: Tape
 
@@ -35,12 +36,13 @@ struct Evaluator {
 
     @inline(__always)
     func eval<S: ReasonSink>(_ s: Int, _ i: Int, _ depth: Int, _ sink: inout S) -> Bool {
-        unowned(unsafe) let schema = schemas[s]
-        if let constant = schema.constant {
-            if !constant { sink.add(i, "false", "no value is allowed here (the schema is false)") }
-            return constant
+        schemas[s]._withUnsafeGuaranteedRef { schema in
+            if let constant = schema.constant {
+                if !constant { sink.add(i, "false", "no value is allowed here (the schema is false)") }
+                return constant
+            }
+            return evalObjectSchema(schema, i, depth, &sink)
         }
-        return evalObjectSchema(schema, i, depth, &sink)
     }
 
     /// Applies a non-boolean schema. The node is borrowed from the program's table,
@@ -169,12 +171,13 @@ struct Evaluator {
     func child<S: ReasonSink>(
         _ s: Int, _ i: Int, _ depth: Int, _ sink: inout S, _ keyword: String, _ refusal: @autoclosure () -> String
     ) -> Bool {
-        unowned(unsafe) let schema = schemas[s]
-        if let constant = schema.constant {
-            if !constant { sink.add(i, keyword, refusal()) }
-            return constant
+        schemas[s]._withUnsafeGuaranteedRef { schema in
+            if let constant = schema.constant {
+                if !constant { sink.add(i, keyword, refusal()) }
+                return constant
+            }
+            return evalObjectSchema(schema, i, depth + 1, &sink)
         }
-        return evalObjectSchema(schema, i, depth + 1, &sink)
     }
 
     // MARK: - Any type
@@ -496,7 +499,7 @@ struct Evaluator {
             let hasPatterns = !schema.object.patternProperties.isEmpty
             // additionalProperties: true allows everything; skip applying it to each member.
             var additional = schema.object.additionalProperties
-            if additional >= 0 && schemas[additional].constant == true { additional = -1 }
+            if additional >= 0 && schemas[additional]._withUnsafeGuaranteedRef({ $0.constant == true }) { additional = -1 }
             let propertyNames = schema.object.propertyNames
             var cursor = i + 1
             for _ in 0..<count {

@@ -357,11 +357,15 @@ final class Program: Sendable {
     /// The schema text and tape; `const` and `enum` values point into it.
     let schema: JSONDocument
     let nodes: [SchemaNode]
+    /// `nodes` again, unretained: `nodes` keeps them alive, and the evaluator borrows
+    /// them from here without a retain and release for every subschema it applies.
+    let borrowed: [Unmanaged<SchemaNode>]
     let root: Int
 
     init(schema: JSONDocument, nodes: [SchemaNode], root: Int) {
         self.schema = schema
         self.nodes = nodes
+        self.borrowed = nodes.map { Unmanaged.passUnretained($0) }
         self.root = root
     }
 }
