@@ -251,7 +251,7 @@ import Testing
                 text.withUnsafeBufferPointer { JSONText.appendQuoted(bytes: $0, to: &expected) }
                 var written: [UInt8] = []
                 text.withUnsafeBufferPointer { bytes in
-                    written.append(writing: ByteWriter.quotedCount(bytes)) { $0.putQuoted(bytes) }
+                    written.append(writingAtMost: ByteWriter.quotedLimit(bytes.count)) { $0.putQuoted(bytes) }
                 }
                 #expect(written == expected, "\(special) at \(k)")
             }

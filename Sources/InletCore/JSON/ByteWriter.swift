@@ -116,19 +116,8 @@ struct ByteWriter {
         put(0x22)
     }
 
-    /// How many bytes ``putQuoted(_:)`` writes.
-    static func quotedCount(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
-        var n = bytes.count + 2
-        var k = firstEscape(bytes, from: 0)
-        while k < bytes.count {
-            switch bytes[k] {
-            case 0x22, 0x5C, 0x0A, 0x0D, 0x09, 0x08, 0x0C: n += 1
-            default: n += 5
-            }
-            k = firstEscape(bytes, from: k + 1)
-        }
-        return n
-    }
+    /// The most bytes ``putQuoted(_:)`` writes for `count` bytes: each may become `\u00XX`.
+    static func quotedLimit(_ count: Int) -> Int { count * 6 + 2 }
 }
 
 extension Array where Element == UInt8 {
@@ -143,4 +132,15 @@ extension Array where Element == UInt8 {
         }
     }
 
+    /// Appends what `body` writes, which must be at most `limit` bytes.
+    @inline(__always)
+    mutating func append(writingAtMost limit: Int, _ body: (inout ByteWriter) -> Void) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: limit) { room in
+            var writer = ByteWriter(room.baseAddress!)
+            body(&writer)
+            let count = writer.p - room.baseAddress!
+            precondition(count <= limit, "the writer wrote past its room")
+            append(contentsOf: UnsafeBufferPointer(rebasing: room[..<count]))
+        }
+    }
 }
