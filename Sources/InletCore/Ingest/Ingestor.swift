@@ -26,13 +26,15 @@ public struct Ingestor: Sendable {
         if first == body.count {
             throw IngestError(.emptyBody, "the body holds no events; send a JSON object, an array or NDJSON")
         }
-        var run = Run(ingestor: self, body: body, context: context)
+        var run = Run(body: body, requestId: context.requestId)
         if format == .detect && body[first] == 0x5B {
-            run.processArray()
+            run.processArray(self, context)
         } else {
-            run.processStream(from: first)
+            run.processStream(from: first, self, context)
         }
-        return run.batch
+        var batch = IngestBatch()
+        swap(&batch, &run.batch)
+        return batch
     }
 }
 
@@ -40,12 +42,11 @@ private let ingestKey: [UInt8] = Array("_ingest".utf8)
 /// What goes between an event's last member and its id; the comma is dropped for `{}`.
 private let enrichmentHead: StaticString = #","_ingest":{"event_id":""#
 
-/// The state of one request's processing.
+/// The state of one request's processing. The ingestor and the context are passed
+/// to each step rather than kept, which spares a retain and a release of each of
+/// their references per request.
 private struct Run {
-    let contract: Contract
-    let limits: IngestLimits
-    let body: [UInt8]
-    let context: IngestContext
+    /// The body, as the text the tape points into.
     var document: JSONDocument
     var batch = IngestBatch()
     let ids: EventIDGenerator
@@ -55,18 +56,16 @@ private struct Run {
     var enrichmentTail: [UInt8] = []
     var tailInRecords: Range<Int>?
 
-    init(ingestor: Ingestor, body: [UInt8], context: IngestContext) {
-        self.contract = ingestor.contract
-        self.limits = ingestor.limits
-        self.body = body
-        self.context = context
+    init(body: [UInt8], requestId: String) {
         self.document = JSONDocument(bytes: body)
-        self.ids = EventIDGenerator(requestId: context.requestId)
+        self.ids = EventIDGenerator(requestId: requestId)
         batch.records.reserveCapacity(body.count + body.count / 2 + 256)
     }
 
+    var body: [UInt8] { document.bytes }
+
     /// Appends the enrichment after the event id to the records.
-    mutating func appendEnrichmentTail() {
+    mutating func appendEnrichmentTail(_ ingestor: Ingestor, _ context: IngestContext) {
         if !enrichmentTail.isEmpty {
             batch.records.append(contentsOf: enrichmentTail)
         } else if let written = tailInRecords {
@@ -74,7 +73,7 @@ private struct Run {
             batch.records.append(contentsOf: enrichmentTail)
         } else {
             let start = batch.records.count
-            Self.appendEnrichmentTail(context, contractId: contract.id, to: &batch.records)
+            Self.appendEnrichmentTail(context, contractId: ingestor.contract.id, to: &batch.records)
             tailInRecords = start..<batch.records.count
         }
     }
@@ -118,9 +117,9 @@ private struct Run {
     }
 
     /// A JSON array whose elements are the events.
-    mutating func processArray() {
+    mutating func processArray(_ ingestor: Ingestor, _ context: IngestContext) {
         do {
-            try document.parse(0..<body.count, maxDepth: limits.maxDepth + 1)
+            try document.parse(0..<body.count, maxDepth: ingestor.limits.maxDepth + 1)
         } catch {
             reject(index: 0, .malformedJSON, [reason(error)], raw: body[...])
             batch.eventCount = 1
@@ -128,7 +127,7 @@ private struct Run {
         }
         var index = 0
         for element in document.elements(0) {
-            handle(element, index: index)
+            handle(element, index: index, ingestor, context)
             index += 1
         }
         batch.eventCount = index
@@ -136,13 +135,13 @@ private struct Run {
 
     /// One object, or objects one per line (or concatenated). A malformed event is
     /// rejected on its own and reading resumes at the next line.
-    mutating func processStream(from start: Int) {
+    mutating func processStream(from start: Int, _ ingestor: Ingestor, _ context: IngestContext) {
         var i = start
         var index = 0
         let n = body.count
         while i < n {
             do {
-                let end = try document.parseValue(from: i, upTo: n, maxDepth: limits.maxDepth)
+                let end = try document.parseValue(from: i, upTo: n, maxDepth: ingestor.limits.maxDepth)
                 // What follows a value on its line must be whitespace or another value.
                 var j = end
                 while j < n, body[j] == 0x20 || body[j] == 0x09 || body[j] == 0x0D { j += 1 }
@@ -153,7 +152,7 @@ private struct Run {
                     reject(index: index, .malformedJSON, [reason(error)], raw: body[i..<lineEnd])
                     i = lineEnd
                 } else {
-                    handle(0, index: index)
+                    handle(0, index: index, ingestor, context)
                     i = end
                 }
             } catch {
@@ -174,7 +173,7 @@ private struct Run {
     }
 
     /// Validates, enriches and encodes the event at tape `node`.
-    mutating func handle(_ node: Int, index: Int) {
+    mutating func handle(_ node: Int, index: Int, _ ingestor: Ingestor, _ context: IngestContext) {
         guard document.kind(node) == .object else {
             reject(
                 index: index, .notAnObject,
@@ -191,7 +190,7 @@ private struct Run {
                 raw: document.rawBytes(node))
             return
         }
-        let reasons = contract.validate(document, node)
+        let reasons = ingestor.contract.validate(document, node)
         if !reasons.isEmpty {
             reject(index: index, .contractViolation, reasons, raw: document.rawBytes(node))
             return
@@ -207,8 +206,9 @@ private struct Run {
             w.put(head)
             ids.write(index: index, to: &w)
         }
-        appendEnrichmentTail()
+        appendEnrichmentTail(ingestor, context)
         let size = batch.records.count - start
+        let limits = ingestor.limits
         if size > limits.maxRecordBytes {
             batch.records.removeSubrange(start...)
             if let written = tailInRecords, written.lowerBound >= start { tailInRecords = nil }
