@@ -225,6 +225,12 @@ import Testing
         #expect(out.text == "x2025-11-27T09:19:01.123Z")
     }
 
+    @Test func writesEveryTwoDigitNumber() {
+        var out: [UInt8] = []
+        out.append(writing: 200) { w in for v in 0..<100 { w.putTwoDigits(v) } }
+        #expect(out.text == (0..<100).map { $0 < 10 ? "0\($0)" : "\($0)" }.joined())
+    }
+
     @Test func keepsEventIdsStable() {
         // Ids must never change for a given request id and index: retries rely on them.
         let ids = [

@@ -81,38 +81,30 @@ private struct Run {
     /// Appends `","received_at":…}}` and a newline, written in one piece.
     static func appendEnrichmentTail(_ context: IngestContext, contractId: String, to out: inout [UInt8]) {
         let date = UTCDateTime(epochMillis: context.receivedAtMillis)
-        withUTF8(context.requestId) { requestId in
-            withUTF8(context.sourceIp) { sourceIp in
-                withUTF8(context.userAgent) { userAgent in
-                    withUTF8(contractId) { contract in
-                        let head: StaticString = #"","received_at":""#
-                        let requestIdLabel: StaticString = #"","request_id":"#
-                        let sourceIpLabel: StaticString = #","source_ip":"#
-                        let userAgentLabel: StaticString = #","user_agent":"#
-                        let contractLabel: StaticString = #","contract":"#
-                        let end: StaticString = "}}\n"
-                        let limit =
-                            head.utf8CodeUnitCount + date.iso8601Count + requestIdLabel.utf8CodeUnitCount
-                            + sourceIpLabel.utf8CodeUnitCount + userAgentLabel.utf8CodeUnitCount
-                            + contractLabel.utf8CodeUnitCount + end.utf8CodeUnitCount
-                            + ByteWriter.quotedLimit(requestId!.count) + ByteWriter.quotedLimit(sourceIp?.count ?? 1)
-                            + ByteWriter.quotedLimit(userAgent?.count ?? 1) + ByteWriter.quotedLimit(contract!.count)
-                        out.append(writingAtMost: limit) { w in
-                            w.put(head)
-                            date.writeISO8601(&w)
-                            w.put(requestIdLabel)
-                            w.putQuoted(requestId!)
-                            w.put(sourceIpLabel)
-                            if let sourceIp { w.putQuoted(sourceIp) } else { w.put("null") }
-                            w.put(userAgentLabel)
-                            if let userAgent { w.putQuoted(userAgent) } else { w.put("null") }
-                            w.put(contractLabel)
-                            w.putQuoted(contract!)
-                            w.put(end)
-                        }
-                    }
-                }
-            }
+        let head: StaticString = #"","received_at":""#
+        let requestIdLabel: StaticString = #"","request_id":"#
+        let sourceIpLabel: StaticString = #","source_ip":"#
+        let userAgentLabel: StaticString = #","user_agent":"#
+        let contractLabel: StaticString = #","contract":"#
+        let end: StaticString = "}}\n"
+        let limit =
+            head.utf8CodeUnitCount + date.iso8601Count + requestIdLabel.utf8CodeUnitCount
+            + sourceIpLabel.utf8CodeUnitCount + userAgentLabel.utf8CodeUnitCount + contractLabel.utf8CodeUnitCount
+            + end.utf8CodeUnitCount + ByteWriter.quotedLimit(context.requestId.utf8.count)
+            + ByteWriter.quotedLimit(context.sourceIp?.utf8.count ?? 1)
+            + ByteWriter.quotedLimit(context.userAgent?.utf8.count ?? 1) + ByteWriter.quotedLimit(contractId.utf8.count)
+        out.append(writingAtMost: limit) { w in
+            w.put(head)
+            date.writeISO8601(&w)
+            w.put(requestIdLabel)
+            w.putQuoted(context.requestId)
+            w.put(sourceIpLabel)
+            if let sourceIp = context.sourceIp { w.putQuoted(sourceIp) } else { w.put("null") }
+            w.put(userAgentLabel)
+            if let userAgent = context.userAgent { w.putQuoted(userAgent) } else { w.put("null") }
+            w.put(contractLabel)
+            w.putQuoted(contractId)
+            w.put(end)
         }
     }
 
@@ -230,14 +222,4 @@ private struct Run {
     func reason(_ error: JSONParseError) -> ValidationReason {
         ValidationReason(pointer: "", keyword: error.code.rawValue, message: "\(error.message) (at byte \(error.offset))")
     }
-}
-
-/// Runs `body` with the UTF-8 bytes of `text` (nil if `text` is), without copying
-/// them when the string is stored contiguously.
-@inline(__always)
-private func withUTF8<R>(_ text: String?, _ body: (UnsafeBufferPointer<UInt8>?) -> R) -> R {
-    guard let text else { return body(nil) }
-    if let result = text.utf8.withContiguousStorageIfAvailable({ body($0) }) { return result }
-    var copy = text
-    return copy.withUTF8 { body($0) }
 }

@@ -41,8 +41,12 @@ struct ByteWriter {
     /// `v` (0-99) as two decimal digits.
     @inline(__always)
     mutating func putTwoDigits(_ v: Int) {
-        p[0] = UInt8(truncatingIfNeeded: 0x30 &+ v / 10)
-        p[1] = UInt8(truncatingIfNeeded: 0x30 &+ v % 10)
+        let pairs: StaticString = """
+            00010203040506070809101112131415161718192021222324252627282930313233343536373839\
+            40414243444546474849505152535455565758596061626364656667686970717273747576777879\
+            8081828384858687888990919293949596979899
+            """
+        p.initialize(from: pairs.utf8Start + v &* 2, count: 2)
         p += 2
     }
 
@@ -114,6 +118,15 @@ struct ByteWriter {
         }
         put(UnsafeBufferPointer(rebasing: bytes[runStart...]))
         put(0x22)
+    }
+
+    /// `text` as a quoted JSON string; see ``putQuoted(_:)``.
+    @inline(__always)
+    mutating func putQuoted(_ text: String) {
+        if text.utf8.withContiguousStorageIfAvailable({ putQuoted($0) }) == nil {
+            var copy = text
+            copy.withUTF8 { putQuoted($0) }
+        }
     }
 
     /// The most bytes ``putQuoted(_:)`` writes for `count` bytes: each may become `\u00XX`.
