@@ -474,6 +474,23 @@ struct Evaluator {
         return false
     }
 
+    /// Applies the `properties` schemas to the members of object `i` that have one,
+    /// noting the first 64 names seen in `seen`; stops at the first failure.
+    func checkNamedMembers(_ schema: SchemaNode, _ i: Int, _ count: Int, _ depth: Int, _ seen: inout UInt64) -> Bool {
+        var cursor = i + 1
+        for _ in 0..<count {
+            let key = cursor
+            cursor = Int(tape.nodes[key + 1].next)
+            let k = nameIndex(schema.object.names, key)
+            if k < 0 { continue }
+            if k < 64 { seen |= 1 << UInt64(k) }
+            let sub = schema.object.nameSchemas[k]
+            var quiet = NoReasons()
+            if sub >= 0 && !child(sub, key + 1, depth, &quiet, "properties", "") { return false }
+        }
+        return true
+    }
+
     func checkObject<S: ReasonSink>(
         _ schema: SchemaNode, _ i: Int, _ n: JSONNode, _ depth: Int, _ sink: inout S
     ) -> Bool {
@@ -494,7 +511,10 @@ struct Evaluator {
             valid = false
         }
         var seen: UInt64 = 0
-        if schema.object.scansMembers {
+        if !S.collects && schema.object.onlyNamesScan(schemas) {
+            // Only `properties` looks at the members: a lean loop for the common case.
+            if !checkNamedMembers(schema, i, count, depth, &seen) { return false }
+        } else if schema.object.scansMembers {
             let hasNames = schema.object.names.count > 0
             let hasPatterns = !schema.object.patternProperties.isEmpty
             // additionalProperties: true allows everything; skip applying it to each member.

@@ -229,6 +229,15 @@ struct ObjectRules: Sendable {
         scansMembers = names.count > 0 || !patternProperties.isEmpty || additionalProperties >= 0 || propertyNames >= 0
     }
 
+    /// Whether `properties` is the only keyword that looks at each member
+    /// (`additionalProperties`, if present, being `true`).
+    @inline(__always)
+    func onlyNamesScan(_ schemas: UnsafeBufferPointer<Unmanaged<SchemaNode>>) -> Bool {
+        guard scansMembers && patternProperties.isEmpty && propertyNames < 0 else { return false }
+        return additionalProperties < 0
+            || schemas[additionalProperties]._withUnsafeGuaranteedRef { $0.constant == true }
+    }
+
     mutating func intern(_ name: [UInt8]) -> Int {
         let k = names.intern(name)
         if k == nameSchemas.count { nameSchemas.append(-1) }
