@@ -199,6 +199,21 @@ import Testing
         #expect(code(bytes(String(repeating: "[", count: 64) + String(repeating: "]", count: 63))) == .unexpectedEnd)
     }
 
+    @Test func keepsNoNodesFromAFailedParse() throws {
+        let dense = "[" + Array(repeating: "0", count: 10_000).joined(separator: ",") + "]"
+        let text = bytes(dense + " [1,2,}")
+        var doc = JSONDocument(bytes: text)
+        #expect(try doc.parseValue(from: 0, upTo: dense.utf8.count) == dense.utf8.count)
+        #expect(doc.nodes.count == 10_001)
+        #expect(doc.nodes.last == JSONNode(kind: .number, start: dense.utf8.count - 2, end: dense.utf8.count - 1, next: 10_001))
+        #expect(throws: JSONParseError.self) { try doc.parseValue(from: dense.utf8.count + 1, upTo: text.count) }
+        #expect(doc.nodes.isEmpty)
+        #expect(throws: JSONParseError.self) { try doc.parseValue(from: 0, upTo: 4) }  // "[0,0"
+        #expect(doc.nodes.isEmpty)
+        #expect(try doc.parseValue(from: 1, upTo: 2) == 2)
+        #expect(Array(doc.nodes) == [JSONNode(kind: .number, start: 1, end: 2, next: 1)])
+    }
+
     @Test func scansStringsWithSpecialBytesAtEveryOffset() throws {
         for k in 0..<20 {
             let plain = String(repeating: "x", count: k)

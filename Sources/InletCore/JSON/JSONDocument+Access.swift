@@ -100,7 +100,7 @@ extension JSONDocument {
         }
 
         public struct Iterator: IteratorProtocol {
-            let nodes: [JSONNode]
+            let nodes: ArraySlice<JSONNode>
             var cursor: Int
             var remaining: Int
             public mutating func next() -> Int? {
@@ -124,7 +124,7 @@ extension JSONDocument {
         }
 
         public struct Iterator: IteratorProtocol {
-            let nodes: [JSONNode]
+            let nodes: ArraySlice<JSONNode>
             var cursor: Int
             var remaining: Int
             public mutating func next() -> (key: Int, value: Int)? {

@@ -11,12 +11,14 @@ public struct JSONDocument: Sendable {
     /// The text the tape points into.
     public let bytes: [UInt8]
     /// The tape; index 0 is the root of the last parse.
-    public private(set) var nodes: [JSONNode] = []
+    public var nodes: ArraySlice<JSONNode> { tape[0..<count] }
+    /// The tape's storage, kept at the most nodes any parse needed so that parsing
+    /// again needs neither to fill it nor to trim it; the first `count` are the tape.
+    private var tape: [JSONNode] = []
+    private var count = 0
     /// Bits of each key's signature that duplicate-key detection keeps; tests narrow
     /// it to force collisions.
     var keyHashMask: UInt64 = ~0
-    /// How many nodes the last parse wrote: the room the next one starts with.
-    private var roomHint = 0
 
     /// The deepest container nesting accepted by default.
     public static let defaultMaxDepth = 64
@@ -50,17 +52,18 @@ public struct JSONDocument: Sendable {
         from start: Int, upTo limit: Int, maxDepth: Int = JSONDocument.defaultMaxDepth
     ) throws(JSONParseError) -> Int {
         precondition(start >= 0 && limit <= bytes.count && start <= limit)
-        nodes.removeAll(keepingCapacity: true)
+        count = 0
         var parser = Parser(base: start, end: limit, readable: bytes.count, maxDepth: maxDepth, keyHashMask: keyHashMask)
         // The parser writes nodes through a pointer into room made ahead of it, and
-        // stops when the room runs out; the room then doubles and it carries on.
-        // The first parse guesses from the text's length, later ones from the last count.
-        var room = roomHint > 0 ? max(64, roomHint + roomHint / 4 + 8) : min(max((limit - start) / 4 + 4, 16), 4096)
+        // stops when the room runs out; the room then doubles and it carries on. The
+        // first parse guesses the room from the text's length (compact JSON averages
+        // six or more bytes a node).
+        var room = Swift.max(tape.count, Swift.min((limit - start) / 6 + 8, 4096))
         var result: Result<Int, JSONParseError>
         while true {
-            while nodes.count < room { nodes.append(contentsOf: JSONNode.blank(room - nodes.count)) }
+            while tape.count < room { tape.append(contentsOf: JSONNode.blank(room - tape.count)) }
             result = bytes.withUnsafeBufferPointer { buffer in
-                nodes.withUnsafeMutableBufferPointer { tape in
+                tape.withUnsafeMutableBufferPointer { tape in
                     do throws(JSONParseError) {
                         return .success(try parser.run(buffer.baseAddress!, tape.baseAddress!, tape.count))
                     } catch {
@@ -69,15 +72,13 @@ public struct JSONDocument: Sendable {
                 }
             }
             guard case .success(Parser.needsRoom) = result else { break }
-            room = max(room * 2, parser.count + Parser.roomPerStep)
+            room = Swift.max(room * 2, parser.count + Parser.roomPerStep)
         }
-        roomHint = parser.count
         switch result {
         case .success(let end):
-            nodes.removeSubrange(parser.count...)
+            count = parser.count
             return end
         case .failure(let error):
-            nodes.removeAll(keepingCapacity: true)
             throw error
         }
     }
@@ -99,8 +100,8 @@ public struct JSONDocument: Sendable {
 extension JSONNode {
     private static let blanks = [JSONNode](repeating: JSONNode(kind: .null, start: 0, end: 0, next: 0), count: 256)
 
-    /// `count` filler nodes for tape room the parser has not written yet, copied from
-    /// a ready-made array rather than built one by one.
+    /// `count` filler nodes (at most 256) for tape room the parser has not written
+    /// yet, copied from a ready-made array rather than built one by one.
     static func blank(_ count: Int) -> ArraySlice<JSONNode> {
         blanks[0..<Swift.min(count, blanks.count)]
     }
