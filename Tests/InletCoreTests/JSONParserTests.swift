@@ -53,6 +53,14 @@ import Testing
         #expect(doc.member(0, named: bytes("b")) == nil)
         let empty = try parse("{}")
         #expect(empty.member(0, named: bytes("a")) == nil)
+        // Names near the end of the text, and of 8 and 9 bytes.
+        let tail = try parse(#"{"abcdefgh":1,"abcdefghi":2,"abcdefgX":3,"b":4}"#)
+        #expect(tail.member(0, named: bytes("abcdefgh")).map { tail.numberText($0) } == "1")
+        #expect(tail.member(0, named: bytes("abcdefghi")).map { tail.numberText($0) } == "2")
+        #expect(tail.member(0, named: bytes("abcdefgX")).map { tail.numberText($0) } == "3")
+        #expect(tail.member(0, named: bytes("b")).map { tail.numberText($0) } == "4")
+        #expect(tail.member(0, named: bytes("abcdefgY")) == nil)
+        #expect(tail.member(0, named: bytes("c")) == nil)
     }
 
     @Test func minifiesWhitespaceOutsideStringsOnly() throws {
