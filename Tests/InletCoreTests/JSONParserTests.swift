@@ -185,6 +185,32 @@ import Testing
         #expect(failure("{\"a\":{\"a\":1},\"a\":{\"a\":2}}")?.offset == 13)
     }
 
+    @Test func findsDuplicatesAtEveryDepth() {
+        for depth in [1, 2, 31, 32, 33, 40, 63] {
+            let open = String(repeating: #"{"a":"#, count: depth - 1)
+            let close = String(repeating: "}", count: depth - 1)
+            #expect(failure(open + #"{"x":1,"y":2}"# + close, mask: ~0) == nil, "depth \(depth)")
+            #expect(failure(open + #"{"x":1,"x":2}"# + close)?.code == .duplicateKey, "depth \(depth)")
+            #expect(failure(open + #"{"x":1,"y":{"x":2}}"# + close) == nil, "depth \(depth)")
+            // A sibling at the same depth starts with a clean filter.
+            let siblings = open + #"{"s":{"x":1},"t":{"x":2,"y":3}}"# + close
+            #expect(failure(siblings) == nil, "depth \(depth)")
+        }
+    }
+
+    @Test func findsDuplicatesWhileTheTapeGrows() {
+        // Fresh documents start with a small tape, so these objects are parsed across
+        // several pauses for room, with the duplicate after them.
+        let big = object(3000) { $0 == 2999 ? "k1" : "k\($0)" }
+        #expect(failure(big.text)?.offset == big.offsets[2999])
+        #expect(failure(object(3000).text) == nil)
+        let filler = "[" + Array(repeating: "0", count: 300).joined(separator: ",") + "]"
+        var text = "{"
+        for k in 0..<20 { text += "\"m\(k)\":\(filler)," }
+        #expect(failure(text + #""m3":0}"#)?.code == .duplicateKey)
+        #expect(failure(text + #""m20":0}"#) == nil)
+    }
+
     @Test func growsTheTapeAndReusesItAcrossParses() throws {
         let element = #"{"a":[1,2,{"b":null}],"c":"x","d":{}}"#
         let big = "[" + Array(repeating: element, count: 5000).joined(separator: ",") + "]"

@@ -59,20 +59,22 @@ public struct JSONDocument: Sendable {
         // first parse guesses the room from the text's length (compact JSON averages
         // six or more bytes a node).
         var room = Swift.max(tape.count, Swift.min((limit - start) / 6 + 8, 4096))
-        var result: Result<Int, JSONParseError>
-        while true {
-            while tape.count < room { tape.append(contentsOf: JSONNode.blank(room - tape.count)) }
-            result = bytes.withUnsafeBufferPointer { buffer in
-                tape.withUnsafeMutableBufferPointer { tape in
-                    do throws(JSONParseError) {
-                        return .success(try parser.run(buffer.baseAddress!, tape.baseAddress!, tape.count))
-                    } catch {
-                        return .failure(error)
+        let result = withUnsafeTemporaryAllocation(of: UInt64.self, capacity: Parser.filterWords) { filters in
+            while true {
+                while tape.count < room { tape.append(contentsOf: JSONNode.blank(room - tape.count)) }
+                let result: Result<Int, JSONParseError> = bytes.withUnsafeBufferPointer { buffer in
+                    tape.withUnsafeMutableBufferPointer { tape in
+                        do throws(JSONParseError) {
+                            return .success(
+                                try parser.run(buffer.baseAddress!, tape.baseAddress!, tape.count, filters.baseAddress!))
+                        } catch {
+                            return .failure(error)
+                        }
                     }
                 }
+                guard case .success(Parser.needsRoom) = result else { return result }
+                room = Swift.max(room * 2, parser.count + Parser.roomPerStep)
             }
-            guard case .success(Parser.needsRoom) = result else { break }
-            room = Swift.max(room * 2, parser.count + Parser.roomPerStep)
         }
         switch result {
         case .success(let end):
@@ -140,6 +142,11 @@ struct Parser {
     static let needsRoom = -1
     /// The most nodes one step writes: a key and its value.
     static let roomPerStep = 2
+    /// Objects nested up to this deep keep a key filter while they are open.
+    static let filteredDepth = 32
+    /// Words per filter: 256 bits, then a word that is nonzero once two keys set the same bit.
+    static let wordsPerFilter = 5
+    static let filterWords = filteredDepth * wordsPerFilter
 
     init(base: Int, end: Int, readable: Int, maxDepth: Int, keyHashMask: UInt64) {
         self.base = base
@@ -152,8 +159,11 @@ struct Parser {
 
     /// Parses (or resumes parsing) one value in the text at `p`, writing nodes to the
     /// `room` slots at `tape`; returns the offset after the value, or ``needsRoom``.
+    /// `filters` (``filterWords`` words) holds the open objects' key filters and must
+    /// be the same memory for every call.
     mutating func run(
-        _ p: UnsafePointer<UInt8>, _ tape: UnsafeMutablePointer<JSONNode>, _ room: Int
+        _ p: UnsafePointer<UInt8>, _ tape: UnsafeMutablePointer<JSONNode>, _ room: Int,
+        _ filters: UnsafeMutablePointer<UInt64>
     ) throws(JSONParseError) -> Int {
         if !started {
             // Leading whitespace does not count as spacing inside a value.
@@ -161,7 +171,7 @@ struct Parser {
             if i >= end { throw JSONParseError(.emptyInput, at: i - base, "expected a JSON value but found no data") }
             started = true
         }
-        return try parse(p, tape, room)
+        return try parse(p, tape, room, filters)
     }
 
     // MARK: Errors (cold)
@@ -202,8 +212,14 @@ struct Parser {
     /// One step per value: its key if it is an object member, the value itself, then
     /// whatever closes or continues the containers around it. The state lives in
     /// locals while it runs and goes back to `self` only when it stops for room.
+    ///
+    /// Each object nested at most ``filteredDepth`` deep keeps a 256-bit filter while
+    /// it is open: every key sets the bit its signature picks. Equal names have equal
+    /// signatures, so an object none of whose keys found its bit already set has no
+    /// duplicate keys, and closing it skips the check.
     mutating func parse(
-        _ p: UnsafePointer<UInt8>, _ tape: UnsafeMutablePointer<JSONNode>, _ room: Int
+        _ p: UnsafePointer<UInt8>, _ tape: UnsafeMutablePointer<JSONNode>, _ room: Int,
+        _ filters: UnsafeMutablePointer<UInt64>
     ) throws(JSONParseError) -> Int {
         let end = self.end
         let base = self.base
@@ -240,6 +256,14 @@ struct Parser {
                 let s = i &+ 1
                 let (close, flags) = try Self.scanString(p, s, end, base)
                 tape[count] = JSONNode(kind: .string, flags: flags, start: s, end: close, next: count &+ 1)
+                if depth <= Self.filteredDepth {
+                    let filter = filters + (depth &- 1) &* Self.wordsPerFilter
+                    let h = keys.keySignature(count) &* 0x9E37_79B9_7F4A_7C15
+                    let word = Int(truncatingIfNeeded: h &>> 62)
+                    let bit: UInt64 = 1 &<< (h &>> 56 & 63)
+                    filter[4] |= filter[word] & bit
+                    filter[word] |= bit
+                }
                 count &+= 1
                 i = close &+ 1
                 if i < end && p[i] == 0x3A {
@@ -279,11 +303,14 @@ struct Parser {
                 top = count
                 count &+= 1
                 depth &+= 1
+                if isObject && depth <= Self.filteredDepth {
+                    (filters + (depth &- 1) &* Self.wordsPerFilter).initialize(repeating: 0, count: Self.wordsPerFilter)
+                }
                 i &+= 1
                 Self.skipWhitespace(p, &i, end, &spaced)
                 if i < end && p[i] == (isObject ? 0x7D : 0x5D) {
                     i &+= 1
-                    top = try keys.close(top, at: i, count: count)
+                    top = try keys.close(top, at: i, count: count, mayRepeat: false)
                     depth &-= 1
                     break
                 }
@@ -335,7 +362,9 @@ struct Parser {
                     throw Self.missingSeparator(p, i, end, base, inObject: inObject)
                 }
                 i &+= 1
-                top = try keys.close(top, at: i, count: count)
+                let mayRepeat =
+                    inObject && (depth > Self.filteredDepth || filters[(depth &- 1) &* Self.wordsPerFilter &+ 4] != 0)
+                top = try keys.close(top, at: i, count: count, mayRepeat: mayRepeat)
                 depth &-= 1
             }
             if spaced && tape[0].kind.rawValue >= JSONKind.array.rawValue {
@@ -563,13 +592,14 @@ struct KeyChecker {
     let base: Int
 
     /// Closes the container at `index`, which ends just before `i`, with `count` nodes
-    /// written; returns its parent, or -1.
+    /// written; returns its parent, or -1. An object is checked for duplicate keys
+    /// only if `mayRepeat` (its key filter saw a repeat, or it kept none).
     @inline(__always)
-    func close(_ index: Int, at i: Int, count: Int) throws(JSONParseError) -> Int {
+    func close(_ index: Int, at i: Int, count: Int, mayRepeat: Bool) throws(JSONParseError) -> Int {
         let parent = tape[index].next
         tape[index].end = UInt32(truncatingIfNeeded: i)
         tape[index].next = UInt32(truncatingIfNeeded: count)
-        if tape[index].kind == .object && tape[index].count > 1 {
+        if mayRepeat && tape[index].kind == .object && tape[index].count > 1 {
             try checkDuplicateKeys(object: index)
         }
         return parent == noParent ? -1 : Int(parent)
