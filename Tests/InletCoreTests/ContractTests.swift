@@ -154,6 +154,29 @@ private func compileError(_ schema: String) -> ContractError? {
 }
 
 @Suite struct ContractKeywordTests {
+    @Test func matchesPropertyNamesOfEveryLength() throws {
+        // Lengths from 0 to past 63 (where the length filter's last bit is shared).
+        let names = [0, 1, 7, 8, 9, 62, 63, 64, 100].map { String(repeating: "n", count: $0) }
+        var properties: [String] = []
+        for name in names { properties.append("\"\(name)\":{\"type\":\"integer\"}") }
+        let c = try contract(#"{"properties":{"# + properties.joined(separator: ",") + "}}")
+        for name in names {
+            #expect(try valid(c, "{\"\(name)\":1}"))
+            #expect(try reasons(c, "{\"\(name)\":\"x\"}").map(\.pointer) == ["/" + name])
+            #expect(try valid(c, "{\"\(name)x\":\"x\"}"))
+            #expect(try reasons(c, "{\"\\u006e\(name.dropFirst())\":\"x\"}").count == 1)
+        }
+        #expect(try valid(c, "{\"\(String(repeating: "n", count: 65))\":\"x\",\"\(String(repeating: "m", count: 64))\":\"x\"}"))
+    }
+
+    @Test func additionalPropertiesTrueAllowsEverything() throws {
+        let c = try contract(#"{"properties":{"a":{"type":"string"}},"additionalProperties":true,"required":["b"]}"#)
+        #expect(try valid(c, #"{"a":"x","b":1,"c":[]}"#))
+        #expect(try reasons(c, #"{"a":1,"c":[]}"#).map(\.keyword).sorted() == ["required", "type"])
+        let d = try contract(##"{"additionalProperties":{"$ref":"#/$defs/t"},"$defs":{"t":true}}"##)
+        #expect(try valid(d, #"{"a":"x"}"#))
+    }
+
     @Test func unknownKeywordsAreIgnored() throws {
         let c = try contract(#"{"x-owner":{"type":5},"examples":[1],"unevaluatedStuff":false,"type":"string"}"#)
         #expect(try valid(c, #""a""#))

@@ -112,6 +112,21 @@ import Testing
         #expect(batch.accepted[0].range.count <= 1_024_000)
     }
 
+    @Test func givesEveryRecordTheSameEnrichmentWhateverIsRejected() throws {
+        let big = "{\"Id\":\"1\",\"pad\":\"" + String(repeating: "x", count: 1_023_900) + "\"}"
+        for events in [["{\"Id\":\"a\"}", big, "{\"Id\":\"c\"}", "{\"Id\":\"b\"}"], [big, "{\"Id\":\"a\"}", big, "{\"Id\":\"b\"}", "{\"Id\":\"c\"}"]] {
+            let batch = try run(events.joined(separator: "\n"))
+            #expect(batch.accepted.count == 3)
+            let tails = batch.accepted.map { accepted in
+                let record = batch.record(accepted).text
+                return record[record.range(of: "\",\"received_at\"")!.lowerBound...]
+            }
+            #expect(Set(tails).count == 1)
+            #expect(tails[0].hasSuffix("\"contract\":\"inlet:default-contract:v1\"}}\n"))
+            for k in batch.accepted.indices { _ = try fields(batch, k) }
+        }
+    }
+
     @Test func carriesHugeNumbersThroughByteExact() throws {
         let batch = try run(#"{"Id":"1","n":9007199254740993,"d":3.141592653589793238462643383279}"#)
         #expect(batch.record(batch.accepted[0]).text.hasPrefix(#"{"Id":"1","n":9007199254740993,"d":3.141592653589793238462643383279,"#))
@@ -156,6 +171,20 @@ import Testing
         }
     }
 
+    @Test func escapesTheContextInTheEnrichment() throws {
+        let context = IngestContext(
+            requestId: "r\"1\\\n\u{1}é", receivedAtMillis: 253_402_300_800_000, sourceIp: nil, userAgent: "ua\t\"x\"")
+        let batch = try run("{\"Id\":\"1\"}\n{}", context: context)
+        #expect(batch.accepted.count == 1)
+        let ingest = try fields(batch, 0)["_ingest"] as! [String: Any]
+        #expect(ingest["request_id"] as? String == context.requestId)
+        #expect(ingest["received_at"] as? String == "10000-01-01T00:00:00.000Z")
+        #expect(ingest["source_ip"] is NSNull)
+        #expect(ingest["user_agent"] as? String == context.userAgent)
+        let record = batch.record(batch.accepted[0]).text
+        #expect(record.hasSuffix(#","source_ip":null,"user_agent":"ua\t\"x\"","contract":"inlet:default-contract:v1"}}"# + "\n"))
+    }
+
     @Test func encodesErrorEnvelopesWithTheOriginalText() throws {
         let batch = try run(#"{"Id":""}"#)
         let envelope = ErrorEnvelope.encode(batch.rejected, context: fixedContext, contractId: "c1")
@@ -185,6 +214,57 @@ import Testing
         #expect(UTCDateTime(epochMillis: 1_764_235_141_123).iso8601 == "2025-11-27T09:19:01.123Z")
         #expect(UTCDateTime(epochMillis: -1).iso8601 == "1969-12-31T23:59:59.999Z")
         #expect(UTCDateTime.daysFromCivil(year: 2000, month: 3, day: 1) == 11_017)
+    }
+
+    @Test func formatsYearsOutsideFourDigitsAsBefore() {
+        #expect(UTCDateTime(epochMillis: 253_402_300_800_000).iso8601 == "10000-01-01T00:00:00.000Z")
+        #expect(UTCDateTime(epochMillis: 3_000_000_000_000_000).iso8601 == "97036-03-20T05:20:00.000Z")
+        #expect(UTCDateTime(epochMillis: -62_200_000_000_000).iso8601 == "0000-12-17T14:13:20.000Z")
+        var out: [UInt8] = [0x78]
+        UTCDateTime(epochMillis: 1_764_235_141_123).appendISO8601(to: &out)
+        #expect(out.text == "x2025-11-27T09:19:01.123Z")
+    }
+
+    @Test func writesEveryTwoDigitNumber() {
+        var out: [UInt8] = []
+        out.append(writing: 200) { w in for v in 0..<100 { w.putTwoDigits(v) } }
+        #expect(out.text == (0..<100).map { $0 < 10 ? "0\($0)" : "\($0)" }.joined())
+    }
+
+    @Test func keepsEventIdsStable() {
+        // Ids must never change for a given request id and index: retries rely on them.
+        let ids = [
+            ("c6af9ac6-7b61-11e6-9a41-93e8deadbeef", 0, "2855f60b-f45f-8c0b-96bd-91f42e2490b7"),
+            ("c6af9ac6-7b61-11e6-9a41-93e8deadbeef", 1, "b2328c2f-0bf1-8e88-b032-c7bdb7e5e7ac"),
+            ("", 0, "21fa69a5-8f3d-82f5-aeeb-edd37773eab5"),
+            ("é\"", 123_456, "839c6a4b-e886-8dba-adcf-f56a7b7bee5e"),
+        ]
+        for (requestId, index, id) in ids {
+            #expect(EventIDGenerator(requestId: requestId).id(index: index) == id)
+            var out: [UInt8] = [0x78]
+            EventIDGenerator(requestId: requestId).append(index: index, to: &out)
+            #expect(out.text == "x" + id)
+        }
+    }
+
+    @Test func quotesLikeAppendQuotedWithEscapesAtEveryOffset() {
+        let specials: [UInt8] = [0x22, 0x5C, 0x0A, 0x0D, 0x09, 0x08, 0x0C, 0x00, 0x1F, 0x7F, 0xC3]
+        for k in 0..<20 {
+            for special in specials {
+                var text = [UInt8](repeating: 0x61, count: k) + [special] + [UInt8](repeating: 0x62, count: 19 - k)
+                if special == 0xC3 { text.insert(0xA9, at: k + 1) }
+                var expected: [UInt8] = []
+                text.withUnsafeBufferPointer { JSONText.appendQuoted(bytes: $0, to: &expected) }
+                var written: [UInt8] = []
+                text.withUnsafeBufferPointer { bytes in
+                    written.append(writingAtMost: ByteWriter.quotedLimit(bytes.count)) { $0.putQuoted(bytes) }
+                }
+                #expect(written == expected, "\(special) at \(k)")
+            }
+        }
+        var empty: [UInt8] = []
+        empty.append(writing: 2) { $0.putQuoted(UnsafeBufferPointer(start: nil, count: 0)) }
+        #expect(empty.text == "\"\"")
     }
 
     @Test func roundTripsBase64() throws {

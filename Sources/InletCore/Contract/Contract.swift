@@ -68,7 +68,7 @@ public struct Contract: Sendable {
 
     @inline(__always)
     private func run<R>(_ document: JSONDocument, _ body: (Evaluator) -> R) -> R {
-        program.nodes.withUnsafeBufferPointer { schemas in
+        program.borrowed.withUnsafeBufferPointer { schemas in
             Tape.with(document) { tape in
                 Tape.with(program.schema) { schemaTape in
                     body(Evaluator(schemas: schemas, tape: tape, schemaTape: schemaTape))

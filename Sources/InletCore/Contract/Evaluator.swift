@@ -24,7 +24,8 @@ struct ReasonList: ReasonSink {
 /// Recursion follows the instance and the schema together; `depth` counts schema
 /// applications so that no schema/instance combination can exhaust the stack.
 struct Evaluator {
-    let schemas: UnsafeBufferPointer<SchemaNode>
+    /// The program's schema nodes, borrowed: the program outlives every validation.
+    let schemas: UnsafeBufferPointer<Unmanaged<SchemaNode>>
     let tape: Tape
     let schemaTape: Tape
 
@@ -35,12 +36,13 @@ struct Evaluator {
 
     @inline(__always)
     func eval<S: ReasonSink>(_ s: Int, _ i: Int, _ depth: Int, _ sink: inout S) -> Bool {
-        unowned(unsafe) let schema = schemas[s]
-        if let constant = schema.constant {
-            if !constant { sink.add(i, "false", "no value is allowed here (the schema is false)") }
-            return constant
+        schemas[s]._withUnsafeGuaranteedRef { schema in
+            if let constant = schema.constant {
+                if !constant { sink.add(i, "false", "no value is allowed here (the schema is false)") }
+                return constant
+            }
+            return evalObjectSchema(schema, i, depth, &sink)
         }
-        return evalObjectSchema(schema, i, depth, &sink)
     }
 
     /// Applies a non-boolean schema. The node is borrowed from the program's table,
@@ -169,12 +171,13 @@ struct Evaluator {
     func child<S: ReasonSink>(
         _ s: Int, _ i: Int, _ depth: Int, _ sink: inout S, _ keyword: String, _ refusal: @autoclosure () -> String
     ) -> Bool {
-        unowned(unsafe) let schema = schemas[s]
-        if let constant = schema.constant {
-            if !constant { sink.add(i, keyword, refusal()) }
-            return constant
+        schemas[s]._withUnsafeGuaranteedRef { schema in
+            if let constant = schema.constant {
+                if !constant { sink.add(i, keyword, refusal()) }
+                return constant
+            }
+            return evalObjectSchema(schema, i, depth + 1, &sink)
         }
-        return evalObjectSchema(schema, i, depth + 1, &sink)
     }
 
     // MARK: - Any type
@@ -471,6 +474,23 @@ struct Evaluator {
         return false
     }
 
+    /// Applies the `properties` schemas to the members of object `i` that have one,
+    /// noting the first 64 names seen in `seen`; stops at the first failure.
+    func checkNamedMembers(_ schema: SchemaNode, _ i: Int, _ count: Int, _ depth: Int, _ seen: inout UInt64) -> Bool {
+        var cursor = i + 1
+        for _ in 0..<count {
+            let key = cursor
+            cursor = Int(tape.nodes[key + 1].next)
+            let k = nameIndex(schema.object.names, key)
+            if k < 0 { continue }
+            if k < 64 { seen |= 1 << UInt64(k) }
+            let sub = schema.object.nameSchemas[k]
+            var quiet = NoReasons()
+            if sub >= 0 && !child(sub, key + 1, depth, &quiet, "properties", "") { return false }
+        }
+        return true
+    }
+
     func checkObject<S: ReasonSink>(
         _ schema: SchemaNode, _ i: Int, _ n: JSONNode, _ depth: Int, _ sink: inout S
     ) -> Bool {
@@ -491,10 +511,15 @@ struct Evaluator {
             valid = false
         }
         var seen: UInt64 = 0
-        if schema.object.scansMembers {
+        if !S.collects && schema.object.onlyNamesScan(schemas) {
+            // Only `properties` looks at the members: a lean loop for the common case.
+            if !checkNamedMembers(schema, i, count, depth, &seen) { return false }
+        } else if schema.object.scansMembers {
             let hasNames = schema.object.names.count > 0
             let hasPatterns = !schema.object.patternProperties.isEmpty
-            let additional = schema.object.additionalProperties
+            // additionalProperties: true allows everything; skip applying it to each member.
+            var additional = schema.object.additionalProperties
+            if additional >= 0 && schemas[additional]._withUnsafeGuaranteedRef({ $0.constant == true }) { additional = -1 }
             let propertyNames = schema.object.propertyNames
             var cursor = i + 1
             for _ in 0..<count {

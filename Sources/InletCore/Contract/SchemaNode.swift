@@ -84,6 +84,9 @@ struct NameTable: Sendable {
     private(set) var starts: [Int] = [0]
     private var signatures: [UInt64] = []
     private var slots: [Int32] = []
+    /// Bit `min(length, 63)` is set for the length of every name, so that most
+    /// other names are turned away before any byte is read.
+    private var lengths: UInt64 = 0
 
     var count: Int { signatures.count }
 
@@ -95,6 +98,7 @@ struct NameTable: Sendable {
         bytes.append(contentsOf: name)
         starts.append(bytes.count)
         signatures.append(name.withUnsafeBufferPointer { Self.signature($0) })
+        lengths |= Self.lengthBit(name.count)
         rebuildIndex()
         return count - 1
     }
@@ -148,10 +152,14 @@ struct NameTable: Sendable {
         return UInt64(Swift.min(s.count, 255)) << 56 | word & mask
     }
 
+    @inline(__always)
+    static func lengthBit(_ length: Int) -> UInt64 { 1 &<< UInt64(truncatingIfNeeded: Swift.min(length, 63)) }
+
     /// The index of the name equal to the UTF-8 bytes `s`, if any. `readable` is how
     /// many bytes may be read from `s.baseAddress` (at least `s.count`).
     @inline(__always)
     func find(_ s: UnsafeBufferPointer<UInt8>, readable: Int = 0) -> Int? {
+        guard lengths & Self.lengthBit(s.count) != 0 else { return nil }
         let signature = readable >= 8 ? Self.wideSignature(s) : Self.signature(s)
         return signatures.withUnsafeBufferPointer { sig in
             @inline(__always) func equal(_ k: Int) -> Bool {
@@ -219,6 +227,15 @@ struct ObjectRules: Sendable {
             if k < 64 { requiredMask |= 1 << UInt64(k) } else { requiredBeyondMask = true }
         }
         scansMembers = names.count > 0 || !patternProperties.isEmpty || additionalProperties >= 0 || propertyNames >= 0
+    }
+
+    /// Whether `properties` is the only keyword that looks at each member
+    /// (`additionalProperties`, if present, being `true`).
+    @inline(__always)
+    func onlyNamesScan(_ schemas: UnsafeBufferPointer<Unmanaged<SchemaNode>>) -> Bool {
+        guard scansMembers && patternProperties.isEmpty && propertyNames < 0 else { return false }
+        return additionalProperties < 0
+            || schemas[additionalProperties]._withUnsafeGuaranteedRef { $0.constant == true }
     }
 
     mutating func intern(_ name: [UInt8]) -> Int {
@@ -349,11 +366,15 @@ final class Program: Sendable {
     /// The schema text and tape; `const` and `enum` values point into it.
     let schema: JSONDocument
     let nodes: [SchemaNode]
+    /// `nodes` again, unretained: `nodes` keeps them alive, and the evaluator borrows
+    /// them from here without a retain and release for every subschema it applies.
+    let borrowed: [Unmanaged<SchemaNode>]
     let root: Int
 
     init(schema: JSONDocument, nodes: [SchemaNode], root: Int) {
         self.schema = schema
         self.nodes = nodes
+        self.borrowed = nodes.map { Unmanaged.passUnretained($0) }
         self.root = root
     }
 }

@@ -42,29 +42,34 @@ public struct UTCDateTime: Sendable, Equatable {
 
     /// Appends the ISO 8601 text (24 bytes for years 0-9999) to `out`.
     public func appendISO8601(to out: inout [UInt8]) {
-        @inline(__always) func digits(_ v: Int, _ width: Int, _ out: inout [UInt8]) {
-            var divisor = 1
-            for _ in 1..<width { divisor *= 10 }
-            var v = max(0, v)
-            if v >= divisor * 10 { out.append(contentsOf: String(v / divisor / 10).utf8); v %= divisor * 10 }
-            while divisor > 0 {
-                out.append(UInt8(0x30 + v / divisor % 10))
-                divisor /= 10
-            }
+        out.append(writing: iso8601Count) { writeISO8601(&$0) }
+    }
+
+    /// The length of the ISO 8601 text: 24 bytes for years 0-9999, more after.
+    var iso8601Count: Int { 20 + ByteWriter.decimalCount(Swift.max(0, year), width: 4) }
+
+    /// Writes the ISO 8601 text; years before 0 are written as 0000.
+    func writeISO8601(_ w: inout ByteWriter) {
+        let year = Swift.max(0, self.year)
+        if year < 10000 {
+            w.putTwoDigits(year / 100)
+            w.putTwoDigits(year % 100)
+        } else {
+            w.putDecimal(year, width: 4)
         }
-        digits(year, 4, &out)
-        out.append(0x2D)
-        digits(month, 2, &out)
-        out.append(0x2D)
-        digits(day, 2, &out)
-        out.append(0x54)
-        digits(hour, 2, &out)
-        out.append(0x3A)
-        digits(minute, 2, &out)
-        out.append(0x3A)
-        digits(second, 2, &out)
-        out.append(0x2E)
-        digits(millisecond, 3, &out)
-        out.append(0x5A)
+        w.put(0x2D)
+        w.putTwoDigits(month)
+        w.put(0x2D)
+        w.putTwoDigits(day)
+        w.put(0x54)
+        w.putTwoDigits(hour)
+        w.put(0x3A)
+        w.putTwoDigits(minute)
+        w.put(0x3A)
+        w.putTwoDigits(second)
+        w.put(0x2E)
+        w.put(UInt8(truncatingIfNeeded: 0x30 + millisecond / 100))
+        w.putTwoDigits(millisecond % 100)
+        w.put(0x5A)
     }
 }

@@ -26,59 +26,92 @@ public struct Ingestor: Sendable {
         if first == body.count {
             throw IngestError(.emptyBody, "the body holds no events; send a JSON object, an array or NDJSON")
         }
-        var run = Run(ingestor: self, body: body, context: context)
+        var run = Run(body: body, requestId: context.requestId)
         if format == .detect && body[first] == 0x5B {
-            run.processArray()
+            run.processArray(self, context)
         } else {
-            run.processStream(from: first)
+            run.processStream(from: first, self, context)
         }
-        return run.batch
+        var batch = IngestBatch()
+        swap(&batch, &run.batch)
+        return batch
     }
 }
 
 private let ingestKey: [UInt8] = Array("_ingest".utf8)
+/// What goes between an event's last member and its id; the comma is dropped for `{}`.
+private let enrichmentHead: StaticString = #","_ingest":{"event_id":""#
 
-/// The state of one request's processing.
+/// The state of one request's processing. The ingestor and the context are passed
+/// to each step rather than kept, which spares a retain and a release of each of
+/// their references per request.
 private struct Run {
-    let ingestor: Ingestor
-    let limits: IngestLimits
-    let body: [UInt8]
+    /// The body, as the text the tape points into.
     var document: JSONDocument
     var batch = IngestBatch()
     let ids: EventIDGenerator
-    /// `,"_ingest":{"event_id":"`; the leading comma is dropped for `{}`.
-    let enrichmentHead: [UInt8]
-    /// `","received_at":…}}` and a newline: everything after the event id.
-    let enrichmentTail: [UInt8]
+    /// `","received_at":…}}` and a newline: everything after the event id. The first
+    /// accepted event's record gets it written in place (`tailInRecords`); it is
+    /// copied out when a second event needs it, so one-event requests never allocate it.
+    var enrichmentTail: [UInt8] = []
+    var tailInRecords: Range<Int>?
 
-    init(ingestor: Ingestor, body: [UInt8], context: IngestContext) {
-        self.ingestor = ingestor
-        self.limits = ingestor.limits
-        self.body = body
+    init(body: [UInt8], requestId: String) {
         self.document = JSONDocument(bytes: body)
-        self.ids = EventIDGenerator(requestId: context.requestId)
-        self.enrichmentHead = Array(#","_ingest":{"event_id":""#.utf8)
-        var tail: [UInt8] = []
-        tail.reserveCapacity(160 + context.requestId.utf8.count + (context.userAgent?.utf8.count ?? 0))
-        tail.append(contentsOf: #"","received_at":""#.utf8)
-        UTCDateTime(epochMillis: context.receivedAtMillis).appendISO8601(to: &tail)
-        tail.append(contentsOf: #"","request_id":"#.utf8)
-        JSONText.appendQuoted(context.requestId, to: &tail)
-        tail.append(contentsOf: #","source_ip":"#.utf8)
-        ErrorEnvelope.appendOptional(context.sourceIp, to: &tail)
-        tail.append(contentsOf: #","user_agent":"#.utf8)
-        ErrorEnvelope.appendOptional(context.userAgent, to: &tail)
-        tail.append(contentsOf: #","contract":"#.utf8)
-        JSONText.appendQuoted(ingestor.contract.id, to: &tail)
-        tail.append(contentsOf: "}}\n".utf8)
-        self.enrichmentTail = tail
+        self.ids = EventIDGenerator(requestId: requestId)
         batch.records.reserveCapacity(body.count + body.count / 2 + 256)
     }
 
+    var body: [UInt8] { document.bytes }
+
+    /// Appends the enrichment after the event id to the records.
+    mutating func appendEnrichmentTail(_ ingestor: Ingestor, _ context: IngestContext) {
+        if !enrichmentTail.isEmpty {
+            batch.records.append(contentsOf: enrichmentTail)
+        } else if let written = tailInRecords {
+            enrichmentTail = Array(batch.records[written])
+            batch.records.append(contentsOf: enrichmentTail)
+        } else {
+            let start = batch.records.count
+            Self.appendEnrichmentTail(context, contractId: ingestor.contract.id, to: &batch.records)
+            tailInRecords = start..<batch.records.count
+        }
+    }
+
+    /// Appends `","received_at":…}}` and a newline, written in one piece.
+    static func appendEnrichmentTail(_ context: IngestContext, contractId: String, to out: inout [UInt8]) {
+        let date = UTCDateTime(epochMillis: context.receivedAtMillis)
+        let head: StaticString = #"","received_at":""#
+        let requestIdLabel: StaticString = #"","request_id":"#
+        let sourceIpLabel: StaticString = #","source_ip":"#
+        let userAgentLabel: StaticString = #","user_agent":"#
+        let contractLabel: StaticString = #","contract":"#
+        let end: StaticString = "}}\n"
+        let limit =
+            head.utf8CodeUnitCount + date.iso8601Count + requestIdLabel.utf8CodeUnitCount
+            + sourceIpLabel.utf8CodeUnitCount + userAgentLabel.utf8CodeUnitCount + contractLabel.utf8CodeUnitCount
+            + end.utf8CodeUnitCount + ByteWriter.quotedLimit(context.requestId.utf8.count)
+            + ByteWriter.quotedLimit(context.sourceIp?.utf8.count ?? 1)
+            + ByteWriter.quotedLimit(context.userAgent?.utf8.count ?? 1) + ByteWriter.quotedLimit(contractId.utf8.count)
+        out.append(writingAtMost: limit) { w in
+            w.put(head)
+            date.writeISO8601(&w)
+            w.put(requestIdLabel)
+            w.putQuoted(context.requestId)
+            w.put(sourceIpLabel)
+            if let sourceIp = context.sourceIp { w.putQuoted(sourceIp) } else { w.put("null") }
+            w.put(userAgentLabel)
+            if let userAgent = context.userAgent { w.putQuoted(userAgent) } else { w.put("null") }
+            w.put(contractLabel)
+            w.putQuoted(contractId)
+            w.put(end)
+        }
+    }
+
     /// A JSON array whose elements are the events.
-    mutating func processArray() {
+    mutating func processArray(_ ingestor: Ingestor, _ context: IngestContext) {
         do {
-            try document.parse(0..<body.count, maxDepth: limits.maxDepth + 1)
+            try document.parse(0..<body.count, maxDepth: ingestor.limits.maxDepth + 1)
         } catch {
             reject(index: 0, .malformedJSON, [reason(error)], raw: body[...])
             batch.eventCount = 1
@@ -86,7 +119,7 @@ private struct Run {
         }
         var index = 0
         for element in document.elements(0) {
-            handle(element, index: index)
+            handle(element, index: index, ingestor, context)
             index += 1
         }
         batch.eventCount = index
@@ -94,13 +127,13 @@ private struct Run {
 
     /// One object, or objects one per line (or concatenated). A malformed event is
     /// rejected on its own and reading resumes at the next line.
-    mutating func processStream(from start: Int) {
+    mutating func processStream(from start: Int, _ ingestor: Ingestor, _ context: IngestContext) {
         var i = start
         var index = 0
         let n = body.count
         while i < n {
             do {
-                let end = try document.parseValue(from: i, upTo: n, maxDepth: limits.maxDepth)
+                let end = try document.parseValue(from: i, upTo: n, maxDepth: ingestor.limits.maxDepth)
                 // What follows a value on its line must be whitespace or another value.
                 var j = end
                 while j < n, body[j] == 0x20 || body[j] == 0x09 || body[j] == 0x0D { j += 1 }
@@ -111,7 +144,7 @@ private struct Run {
                     reject(index: index, .malformedJSON, [reason(error)], raw: body[i..<lineEnd])
                     i = lineEnd
                 } else {
-                    handle(0, index: index)
+                    handle(0, index: index, ingestor, context)
                     i = end
                 }
             } catch {
@@ -132,7 +165,7 @@ private struct Run {
     }
 
     /// Validates, enriches and encodes the event at tape `node`.
-    mutating func handle(_ node: Int, index: Int) {
+    mutating func handle(_ node: Int, index: Int, _ ingestor: Ingestor, _ context: IngestContext) {
         guard document.kind(node) == .object else {
             reject(
                 index: index, .notAnObject,
@@ -157,16 +190,20 @@ private struct Run {
         let start = batch.records.count
         document.writeCompact(node, into: &batch.records)
         batch.records.removeLast()  // the closing brace; enrichment closes the object
-        if document.nodes[node].count == 0 {
-            batch.records.append(contentsOf: enrichmentHead[1...])
-        } else {
-            batch.records.append(contentsOf: enrichmentHead)
+        // The head without its comma for `{}`, then the id.
+        let skip = document.nodes[node].count == 0 ? 1 : 0
+        let head = UnsafeBufferPointer(
+            start: enrichmentHead.utf8Start + skip, count: enrichmentHead.utf8CodeUnitCount - skip)
+        batch.records.append(writing: head.count + 36) { w in
+            w.put(head)
+            ids.write(index: index, to: &w)
         }
-        ids.append(index: index, to: &batch.records)
-        batch.records.append(contentsOf: enrichmentTail)
+        appendEnrichmentTail(ingestor, context)
         let size = batch.records.count - start
+        let limits = ingestor.limits
         if size > limits.maxRecordBytes {
             batch.records.removeSubrange(start...)
+            if let written = tailInRecords, written.lowerBound >= start { tailInRecords = nil }
             reject(
                 index: index, .recordTooLarge,
                 [ValidationReason(

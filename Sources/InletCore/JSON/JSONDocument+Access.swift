@@ -66,8 +66,26 @@ extension JSONDocument {
 
     /// The value of the member named `name`, if the object at `index` has one.
     public func member(_ index: Int, named name: [UInt8]) -> Int? {
-        for (key, value) in members(index) where stringEquals(key, name) { return value }
-        return nil
+        nodes.withUnsafeBufferPointer { tape in
+            bytes.withUnsafeBufferPointer { text in
+                name.withUnsafeBufferPointer { wanted in
+                    var key = index + 1
+                    for _ in 0..<Int(tape[index].count) {
+                        let n = tape[key]
+                        if n.flags & JSONNode.Flags.escaped != 0 {
+                            if stringEquals(key, name) { return key + 1 }
+                        } else if Int(n.end &- n.start) == wanted.count
+                            && (wanted.isEmpty
+                                || memoryEqual(text.baseAddress! + Int(n.start), wanted.baseAddress!, wanted.count))
+                        {
+                            return key + 1
+                        }
+                        key = Int(tape[key + 1].next)
+                    }
+                    return nil
+                }
+            }
+        }
     }
 
     /// The indexes of an array's elements.
@@ -82,7 +100,7 @@ extension JSONDocument {
         }
 
         public struct Iterator: IteratorProtocol {
-            let nodes: [JSONNode]
+            let nodes: ArraySlice<JSONNode>
             var cursor: Int
             var remaining: Int
             public mutating func next() -> Int? {
@@ -106,7 +124,7 @@ extension JSONDocument {
         }
 
         public struct Iterator: IteratorProtocol {
-            let nodes: [JSONNode]
+            let nodes: ArraySlice<JSONNode>
             var cursor: Int
             var remaining: Int
             public mutating func next() -> (key: Int, value: Int)? {
