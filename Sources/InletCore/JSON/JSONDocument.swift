@@ -137,15 +137,19 @@ struct Parser {
     /// The innermost open container, or -1.
     var top = -1
     var depth = 0
+    /// Bit `d - 1` is set while the open object at depth `d` has seen two keys set
+    /// the same filter bit.
+    var repeats: UInt64 = 0
 
     /// What ``run(_:_:_:)`` returns when the tape needs more room.
     static let needsRoom = -1
     /// The most nodes one step writes: a key and its value.
     static let roomPerStep = 2
-    /// Objects nested up to this deep keep a key filter while they are open.
-    static let filteredDepth = 32
-    /// Words per filter: 256 bits, then a word that is nonzero once two keys set the same bit.
-    static let wordsPerFilter = 5
+    /// Objects nested up to this deep keep a key filter while they are open (the
+    /// filters fit the 1 KiB that temporary allocations may take from the stack).
+    static let filteredDepth = 24
+    /// Words per filter: 256 bits.
+    static let wordsPerFilter = 4
     static let filterWords = filteredDepth * wordsPerFilter
 
     init(base: Int, end: Int, readable: Int, maxDepth: Int, keyHashMask: UInt64) {
@@ -231,9 +235,11 @@ struct Parser {
         var depth = self.depth
         var spaced = self.spaced
         var wantsKey = self.wantsKey
+        var repeats = self.repeats
 
         step: while true {
             if count &+ Self.roomPerStep > room {
+                self.repeats = repeats
                 self.i = i
                 self.count = count
                 self.top = top
@@ -261,7 +267,7 @@ struct Parser {
                     let h = keys.keySignature(count) &* 0x9E37_79B9_7F4A_7C15
                     let word = Int(truncatingIfNeeded: h &>> 62)
                     let bit: UInt64 = 1 &<< (h &>> 56 & 63)
-                    filter[4] |= filter[word] & bit
+                    if filter[word] & bit != 0 { repeats |= 1 &<< UInt64(truncatingIfNeeded: depth &- 1) }
                     filter[word] |= bit
                 }
                 count &+= 1
@@ -305,6 +311,7 @@ struct Parser {
                 depth &+= 1
                 if isObject && depth <= Self.filteredDepth {
                     (filters + (depth &- 1) &* Self.wordsPerFilter).initialize(repeating: 0, count: Self.wordsPerFilter)
+                    repeats &= ~(1 &<< UInt64(truncatingIfNeeded: depth &- 1))
                 }
                 i &+= 1
                 Self.skipWhitespace(p, &i, end, &spaced)
@@ -363,7 +370,8 @@ struct Parser {
                 }
                 i &+= 1
                 let mayRepeat =
-                    inObject && (depth > Self.filteredDepth || filters[(depth &- 1) &* Self.wordsPerFilter &+ 4] != 0)
+                    inObject
+                    && (depth > Self.filteredDepth || repeats & 1 &<< UInt64(truncatingIfNeeded: depth &- 1) != 0)
                 top = try keys.close(top, at: i, count: count, mayRepeat: mayRepeat)
                 depth &-= 1
             }
