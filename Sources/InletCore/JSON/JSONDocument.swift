@@ -626,20 +626,21 @@ struct KeyChecker {
     @inline(never)
     func checkDuplicateKeys(object: Int) throws(JSONParseError) {
         let members = Int(tape[object].count)
-        // The first half holds each key's signature, the second its tape index.
-        let found = withUnsafeTemporaryAllocation(of: UInt64.self, capacity: members &* 2) { buffer in
-            let keys = UnsafeMutableBufferPointer(rebasing: buffer[0..<members])
-            let indexes = UnsafeMutableBufferPointer(rebasing: buffer[members...])
-            if members <= Self.filterLimit {
-                return hasDuplicateFiltered(object, keys, indexes)
+        // Each key's signature, and its tape index; in two buffers so that objects of
+        // up to 128 members keep both on the stack.
+        let found = withUnsafeTemporaryAllocation(of: UInt64.self, capacity: members) { keys in
+            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: members) { indexes in
+                if members <= Self.filterLimit {
+                    return hasDuplicateFiltered(object, keys, indexes)
+                }
+                var k = object &+ 1
+                for m in 0..<members {
+                    keys[m] = keySignature(k)
+                    indexes[m] = UInt32(truncatingIfNeeded: k)
+                    k = Int(tape[k &+ 1].next)
+                }
+                return hasDuplicateHashed(keys, indexes)
             }
-            var k = object &+ 1
-            for m in 0..<members {
-                keys[m] = keySignature(k)
-                indexes[m] = UInt64(truncatingIfNeeded: k)
-                k = Int(tape[k &+ 1].next)
-            }
-            return hasDuplicateHashed(keys, indexes)
         }
         if found { throw duplicateError(object: object) }
     }
@@ -648,7 +649,7 @@ struct KeyChecker {
     /// before it only when its bit is already set.
     @inline(__always)
     func hasDuplicateFiltered(
-        _ object: Int, _ keys: UnsafeMutableBufferPointer<UInt64>, _ indexes: UnsafeMutableBufferPointer<UInt64>
+        _ object: Int, _ keys: UnsafeMutableBufferPointer<UInt64>, _ indexes: UnsafeMutableBufferPointer<UInt32>
     ) -> Bool {
         var filter: UInt64 = 0
         var k = object &+ 1
@@ -656,13 +657,13 @@ struct KeyChecker {
             let key = keySignature(k)
             let bit: UInt64 = 1 &<< ((key &* 0x9E37_79B9_7F4A_7C15) &>> 58)
             if filter & bit != 0 {
-                for b in 0..<m where keys[b] == key && sameKey(indexes[b], UInt64(truncatingIfNeeded: k)) {
+                for b in 0..<m where keys[b] == key && sameKey(Int(indexes[b]), k) {
                     return true
                 }
             }
             filter |= bit
             keys[m] = key
-            indexes[m] = UInt64(truncatingIfNeeded: k)
+            indexes[m] = UInt32(truncatingIfNeeded: k)
             k = Int(tape[k &+ 1].next)
         }
         return false
@@ -728,9 +729,9 @@ struct KeyChecker {
 
     /// Whether the keys at tape indexes `a` and `b` have equal names.
     @inline(__always)
-    func sameKey(_ a: UInt64, _ b: UInt64) -> Bool {
-        let x = tape[Int(truncatingIfNeeded: a)]
-        let y = tape[Int(truncatingIfNeeded: b)]
+    func sameKey(_ a: Int, _ b: Int) -> Bool {
+        let x = tape[a]
+        let y = tape[b]
         if (x.flags | y.flags) & JSONNode.Flags.escaped != 0 {
             return decodeString(x).utf8.elementsEqual(decodeString(y).utf8)
         }
@@ -743,7 +744,7 @@ struct KeyChecker {
     /// one half. If probing takes far longer than it should (many keys with one
     /// signature), falls back to a set of the decoded names, whose hashing is seeded.
     func hasDuplicateHashed(
-        _ keys: UnsafeMutableBufferPointer<UInt64>, _ indexes: UnsafeMutableBufferPointer<UInt64>
+        _ keys: UnsafeMutableBufferPointer<UInt64>, _ indexes: UnsafeMutableBufferPointer<UInt32>
     ) -> Bool {
         var size = 16
         while size < keys.count &* 2 { size &<<= 1 }
@@ -761,7 +762,7 @@ struct KeyChecker {
                         table[slot] = UInt32(truncatingIfNeeded: m &+ 1)
                         break
                     }
-                    if keys[held &- 1] == key && sameKey(indexes[held &- 1], indexes[m]) { return true }
+                    if keys[held &- 1] == key && sameKey(Int(indexes[held &- 1]), Int(indexes[m])) { return true }
                     budget &-= 1
                     if budget < 0 { return nil }
                     slot = (slot &+ 1) & mask
@@ -773,7 +774,7 @@ struct KeyChecker {
         var seen = Set<[UInt8]>()
         seen.reserveCapacity(keys.count)
         for index in indexes {
-            let key = decodeString(tape[Int(truncatingIfNeeded: index)])
+            let key = decodeString(tape[Int(index)])
             if !seen.insert(Array(key.utf8)).inserted { return true }
         }
         return false
