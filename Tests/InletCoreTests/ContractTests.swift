@@ -169,6 +169,34 @@ private func compileError(_ schema: String) -> ContractError? {
         #expect(try valid(c, "{\"\(String(repeating: "n", count: 65))\":\"x\",\"\(String(repeating: "m", count: 64))\":\"x\"}"))
     }
 
+    @Test func checksStringPropertiesTheSameWhetherOrNotReasonsAreCollected() throws {
+        // `reasons` checks that validate (which collects) and isValid (which takes the
+        // lean paths) agree.
+        let schemas = [
+            #"{"properties":{"s":{"type":"string","minLength":2,"maxLength":3,"pattern":"^a"}}}"#,
+            #"{"properties":{"s":{"type":"string","format":"uuid","minimum":3}}}"#,
+            #"{"properties":{"s":{"type":"string","const":"ab"}}}"#,
+            #"{"properties":{"s":{"type":["string","null"],"maxLength":1}}}"#,
+            #"{"properties":{"s":{"type":"string","enum":["ab","abc"]}}}"#,
+            #"{"properties":{"s":{"type":"string","not":{"const":"ab"}}}}"#,
+            #"{"properties":{"s":{"maxLength":2}}}"#,
+            #"{"properties":{"s":{"type":"string"},"t":false}}"#,
+        ]
+        let instances = [
+            #"{}"#, #"{"s":"ab"}"#, #"{"s":"abc"}"#, #"{"s":"abcd"}"#, #"{"s":"b"}"#, #"{"s":null}"#, #"{"s":1}"#,
+            #"{"s":"\u0061b"}"#, #"{"s":"ab","t":1}"#, #"{"s":["ab"]}"#,
+            #"{"s":"5f1c1e2a-9b7e-4c1e-8f7a-2a9b7e4c1e8f"}"#,
+        ]
+        for schema in schemas {
+            let c = try contract(schema)
+            for instance in instances { _ = try reasons(c, instance) }
+        }
+        let c = try contract(schemas[0])
+        #expect(try valid(c, #"{"s":"ab"}"#))
+        #expect(try reasons(c, #"{"s":1}"#).map(\.keyword) == ["type"])
+        #expect(try reasons(c, #"{"s":"b"}"#).map(\.keyword).sorted() == ["minLength", "pattern"])
+    }
+
     @Test func additionalPropertiesTrueAllowsEverything() throws {
         let c = try contract(#"{"properties":{"a":{"type":"string"}},"additionalProperties":true,"required":["b"]}"#)
         #expect(try valid(c, #"{"a":"x","b":1,"c":[]}"#))

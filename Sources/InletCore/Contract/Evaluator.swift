@@ -485,10 +485,25 @@ struct Evaluator {
             if k < 0 { continue }
             if k < 64 { seen |= 1 << UInt64(k) }
             let sub = schema.object.nameSchemas[k]
-            var quiet = NoReasons()
-            if sub >= 0 && !child(sub, key + 1, depth, &quiet, "properties", "") { return false }
+            if sub >= 0 && !checkMember(sub, key + 1, depth) { return false }
         }
         return true
+    }
+
+    /// Whether member value `i` keeps property schema `s`, applied one level below `depth`.
+    /// A plain string schema is checked here, without a full schema application.
+    @inline(__always)
+    func checkMember(_ s: Int, _ i: Int, _ depth: Int) -> Bool {
+        schemas[s]._withUnsafeGuaranteedRef { schema in
+            if let constant = schema.constant { return constant }
+            var quiet = NoReasons()
+            if schema.isPlainString && depth + 1 < Self.maxDepth {
+                let n = tape.nodes[i]
+                guard n.kind == .string else { return false }
+                return schema.ruleKinds & RuleKinds.string == 0 || checkString(schema, i, n, &quiet)
+            }
+            return evalObjectSchema(schema, i, depth + 1, &quiet)
+        }
     }
 
     func checkObject<S: ReasonSink>(

@@ -275,6 +275,10 @@ final class SchemaNode: Sendable {
     let object: ObjectRules
     /// Whether any of allOf, anyOf, oneOf, not or if is present.
     let hasApplicators: Bool
+    /// Whether the schema is `type: string` with no const, enum, $ref or applicators, so
+    /// that a value keeps it exactly when it is a string that keeps the string rules
+    /// (rules for other types never apply to it).
+    let isPlainString: Bool
     let allOf: [Int]
     let anyOf: [Int]
     let oneOf: [Int]
@@ -297,6 +301,7 @@ final class SchemaNode: Sendable {
         array = ArrayRules()
         object = ObjectRules()
         hasApplicators = false
+        isPlainString = false
         allOf = []
         anyOf = []
         oneOf = []
@@ -322,6 +327,8 @@ final class SchemaNode: Sendable {
         array = b.array ?? ArrayRules()
         object = b.object ?? ObjectRules()
         hasApplicators = !b.allOf.isEmpty || !b.anyOf.isEmpty || !b.oneOf.isEmpty || b.not >= 0 || b.ifSchema >= 0
+        isPlainString =
+            b.typeMask == TypeBits.string && b.constValue < 0 && b.enumValues == nil && b.ref < 0 && !hasApplicators
         allOf = b.allOf
         anyOf = b.anyOf
         oneOf = b.oneOf

@@ -137,15 +137,19 @@ struct Parser {
     /// The innermost open container, or -1.
     var top = -1
     var depth = 0
+    /// Bit `d - 1` is set while the open object at depth `d` has seen two keys set
+    /// the same filter bit.
+    var repeats: UInt64 = 0
 
     /// What ``run(_:_:_:)`` returns when the tape needs more room.
     static let needsRoom = -1
     /// The most nodes one step writes: a key and its value.
     static let roomPerStep = 2
-    /// Objects nested up to this deep keep a key filter while they are open.
-    static let filteredDepth = 32
-    /// Words per filter: 256 bits, then a word that is nonzero once two keys set the same bit.
-    static let wordsPerFilter = 5
+    /// Objects nested up to this deep keep a key filter while they are open (the
+    /// filters fit the 1 KiB that temporary allocations may take from the stack).
+    static let filteredDepth = 24
+    /// Words per filter: 256 bits.
+    static let wordsPerFilter = 4
     static let filterWords = filteredDepth * wordsPerFilter
 
     init(base: Int, end: Int, readable: Int, maxDepth: Int, keyHashMask: UInt64) {
@@ -231,9 +235,11 @@ struct Parser {
         var depth = self.depth
         var spaced = self.spaced
         var wantsKey = self.wantsKey
+        var repeats = self.repeats
 
         step: while true {
             if count &+ Self.roomPerStep > room {
+                self.repeats = repeats
                 self.i = i
                 self.count = count
                 self.top = top
@@ -261,7 +267,7 @@ struct Parser {
                     let h = keys.keySignature(count) &* 0x9E37_79B9_7F4A_7C15
                     let word = Int(truncatingIfNeeded: h &>> 62)
                     let bit: UInt64 = 1 &<< (h &>> 56 & 63)
-                    filter[4] |= filter[word] & bit
+                    if filter[word] & bit != 0 { repeats |= 1 &<< UInt64(truncatingIfNeeded: depth &- 1) }
                     filter[word] |= bit
                 }
                 count &+= 1
@@ -305,6 +311,7 @@ struct Parser {
                 depth &+= 1
                 if isObject && depth <= Self.filteredDepth {
                     (filters + (depth &- 1) &* Self.wordsPerFilter).initialize(repeating: 0, count: Self.wordsPerFilter)
+                    repeats &= ~(1 &<< UInt64(truncatingIfNeeded: depth &- 1))
                 }
                 i &+= 1
                 Self.skipWhitespace(p, &i, end, &spaced)
@@ -363,7 +370,8 @@ struct Parser {
                 }
                 i &+= 1
                 let mayRepeat =
-                    inObject && (depth > Self.filteredDepth || filters[(depth &- 1) &* Self.wordsPerFilter &+ 4] != 0)
+                    inObject
+                    && (depth > Self.filteredDepth || repeats & 1 &<< UInt64(truncatingIfNeeded: depth &- 1) != 0)
                 top = try keys.close(top, at: i, count: count, mayRepeat: mayRepeat)
                 depth &-= 1
             }
@@ -618,20 +626,21 @@ struct KeyChecker {
     @inline(never)
     func checkDuplicateKeys(object: Int) throws(JSONParseError) {
         let members = Int(tape[object].count)
-        // The first half holds each key's signature, the second its tape index.
-        let found = withUnsafeTemporaryAllocation(of: UInt64.self, capacity: members &* 2) { buffer in
-            let keys = UnsafeMutableBufferPointer(rebasing: buffer[0..<members])
-            let indexes = UnsafeMutableBufferPointer(rebasing: buffer[members...])
-            if members <= Self.filterLimit {
-                return hasDuplicateFiltered(object, keys, indexes)
+        // Each key's signature, and its tape index; in two buffers so that objects of
+        // up to 128 members keep both on the stack.
+        let found = withUnsafeTemporaryAllocation(of: UInt64.self, capacity: members) { keys in
+            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: members) { indexes in
+                if members <= Self.filterLimit {
+                    return hasDuplicateFiltered(object, keys, indexes)
+                }
+                var k = object &+ 1
+                for m in 0..<members {
+                    keys[m] = keySignature(k)
+                    indexes[m] = UInt32(truncatingIfNeeded: k)
+                    k = Int(tape[k &+ 1].next)
+                }
+                return hasDuplicateHashed(keys, indexes)
             }
-            var k = object &+ 1
-            for m in 0..<members {
-                keys[m] = keySignature(k)
-                indexes[m] = UInt64(truncatingIfNeeded: k)
-                k = Int(tape[k &+ 1].next)
-            }
-            return hasDuplicateHashed(keys, indexes)
         }
         if found { throw duplicateError(object: object) }
     }
@@ -640,7 +649,7 @@ struct KeyChecker {
     /// before it only when its bit is already set.
     @inline(__always)
     func hasDuplicateFiltered(
-        _ object: Int, _ keys: UnsafeMutableBufferPointer<UInt64>, _ indexes: UnsafeMutableBufferPointer<UInt64>
+        _ object: Int, _ keys: UnsafeMutableBufferPointer<UInt64>, _ indexes: UnsafeMutableBufferPointer<UInt32>
     ) -> Bool {
         var filter: UInt64 = 0
         var k = object &+ 1
@@ -648,13 +657,13 @@ struct KeyChecker {
             let key = keySignature(k)
             let bit: UInt64 = 1 &<< ((key &* 0x9E37_79B9_7F4A_7C15) &>> 58)
             if filter & bit != 0 {
-                for b in 0..<m where keys[b] == key && sameKey(indexes[b], UInt64(truncatingIfNeeded: k)) {
+                for b in 0..<m where keys[b] == key && sameKey(Int(indexes[b]), k) {
                     return true
                 }
             }
             filter |= bit
             keys[m] = key
-            indexes[m] = UInt64(truncatingIfNeeded: k)
+            indexes[m] = UInt32(truncatingIfNeeded: k)
             k = Int(tape[k &+ 1].next)
         }
         return false
@@ -720,9 +729,9 @@ struct KeyChecker {
 
     /// Whether the keys at tape indexes `a` and `b` have equal names.
     @inline(__always)
-    func sameKey(_ a: UInt64, _ b: UInt64) -> Bool {
-        let x = tape[Int(truncatingIfNeeded: a)]
-        let y = tape[Int(truncatingIfNeeded: b)]
+    func sameKey(_ a: Int, _ b: Int) -> Bool {
+        let x = tape[a]
+        let y = tape[b]
         if (x.flags | y.flags) & JSONNode.Flags.escaped != 0 {
             return decodeString(x).utf8.elementsEqual(decodeString(y).utf8)
         }
@@ -735,7 +744,7 @@ struct KeyChecker {
     /// one half. If probing takes far longer than it should (many keys with one
     /// signature), falls back to a set of the decoded names, whose hashing is seeded.
     func hasDuplicateHashed(
-        _ keys: UnsafeMutableBufferPointer<UInt64>, _ indexes: UnsafeMutableBufferPointer<UInt64>
+        _ keys: UnsafeMutableBufferPointer<UInt64>, _ indexes: UnsafeMutableBufferPointer<UInt32>
     ) -> Bool {
         var size = 16
         while size < keys.count &* 2 { size &<<= 1 }
@@ -753,7 +762,7 @@ struct KeyChecker {
                         table[slot] = UInt32(truncatingIfNeeded: m &+ 1)
                         break
                     }
-                    if keys[held &- 1] == key && sameKey(indexes[held &- 1], indexes[m]) { return true }
+                    if keys[held &- 1] == key && sameKey(Int(indexes[held &- 1]), Int(indexes[m])) { return true }
                     budget &-= 1
                     if budget < 0 { return nil }
                     slot = (slot &+ 1) & mask
@@ -765,7 +774,7 @@ struct KeyChecker {
         var seen = Set<[UInt8]>()
         seen.reserveCapacity(keys.count)
         for index in indexes {
-            let key = decodeString(tape[Int(truncatingIfNeeded: index)])
+            let key = decodeString(tape[Int(index)])
             if !seen.insert(Array(key.utf8)).inserted { return true }
         }
         return false
