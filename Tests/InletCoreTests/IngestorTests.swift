@@ -94,6 +94,21 @@ import Testing
         #expect(batch.rejected[0].reasons[0].pointer == "/_ingest")
     }
 
+    @Test func findsTheIngestFieldHoweverItIsWritten() throws {
+        var filler = ""
+        for k in 0..<40 { filler += "\"f\(k)\":\(k)," }
+        for body in [
+            #"{"Id":"1","\u005fingest":1}"#, #"{"_ingest":null,"Id":"1"}"#, "{" + filler + #""Id":"1","_ingest":{}}"#,
+            #"[{"Id":"1","_ingest":1}]"#, "{\"Id\":\"1\"}\n{\"Id\":\"2\",\"_ingest\":1}",
+        ] {
+            let batch = try run(body)
+            #expect(batch.rejected.last?.code == .reservedField, "\(body)")
+        }
+        for body in [#"{"Id":"1","x":{"_ingest":1}}"#, "{" + filler + #""Id":"1"}"#, #"{"Id":"1","_ingest2":1,"_inges":2}"#] {
+            #expect(try run(body).accepted.count == 1, "\(body)")
+        }
+    }
+
     @Test func enrichesAnEmptyObjectWithoutALeadingComma() throws {
         let custom = try Contract(schema: bytes("{}"))
         let batch = try Ingestor(contract: custom).process(body: bytes("{}"), format: .detect, context: fixedContext)

@@ -39,6 +39,7 @@ public struct Ingestor: Sendable {
 }
 
 private let ingestKey: [UInt8] = Array("_ingest".utf8)
+private let ingestKeySignature = JSONDocument.keySignature(ingestKey)
 /// What goes between an event's last member and its id; the comma is dropped for `{}`.
 private let enrichmentHead: StaticString = #","_ingest":{"event_id":""#
 
@@ -173,7 +174,10 @@ private struct Run {
                 raw: document.rawBytes(node))
             return
         }
-        if document.member(node, named: ingestKey) != nil {
+        // The parser's filter of the root's keys usually rules _ingest out without a look.
+        if (node != 0 || document.rootMayHaveMember(signature: ingestKeySignature))
+            && document.member(node, named: ingestKey) != nil
+        {
             reject(
                 index: index, .reservedField,
                 [ValidationReason(
