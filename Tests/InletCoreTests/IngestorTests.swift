@@ -240,6 +240,20 @@ import Testing
         #expect(out.text == "x2025-11-27T09:19:01.123Z")
     }
 
+    @Test func copiesPiecesOfEveryLength() {
+        let source = (0..<40).map { UInt8(0x41 + $0) }
+        for n in 0...40 {
+            var out: [UInt8] = [0x2D]
+            source.withUnsafeBufferPointer { all in
+                out.append(writing: n + 1) { w in
+                    w.put(UnsafeBufferPointer(rebasing: all[0..<n]))
+                    w.put(0x2E)
+                }
+            }
+            #expect(out == [0x2D] + source[0..<n] + [0x2E], "\(n)")
+        }
+    }
+
     @Test func writesEveryTwoDigitNumber() {
         var out: [UInt8] = []
         out.append(writing: 200) { w in for v in 0..<100 { w.putTwoDigits(v) } }
