@@ -94,6 +94,21 @@ import Testing
         #expect(batch.rejected[0].reasons[0].pointer == "/_ingest")
     }
 
+    @Test func findsTheIngestFieldHoweverItIsWritten() throws {
+        var filler = ""
+        for k in 0..<40 { filler += "\"f\(k)\":\(k)," }
+        for body in [
+            #"{"Id":"1","\u005fingest":1}"#, #"{"_ingest":null,"Id":"1"}"#, "{" + filler + #""Id":"1","_ingest":{}}"#,
+            #"[{"Id":"1","_ingest":1}]"#, "{\"Id\":\"1\"}\n{\"Id\":\"2\",\"_ingest\":1}",
+        ] {
+            let batch = try run(body)
+            #expect(batch.rejected.last?.code == .reservedField, "\(body)")
+        }
+        for body in [#"{"Id":"1","x":{"_ingest":1}}"#, "{" + filler + #""Id":"1"}"#, #"{"Id":"1","_ingest2":1,"_inges":2}"#] {
+            #expect(try run(body).accepted.count == 1, "\(body)")
+        }
+    }
+
     @Test func enrichesAnEmptyObjectWithoutALeadingComma() throws {
         let custom = try Contract(schema: bytes("{}"))
         let batch = try Ingestor(contract: custom).process(body: bytes("{}"), format: .detect, context: fixedContext)
@@ -223,6 +238,20 @@ import Testing
         var out: [UInt8] = [0x78]
         UTCDateTime(epochMillis: 1_764_235_141_123).appendISO8601(to: &out)
         #expect(out.text == "x2025-11-27T09:19:01.123Z")
+    }
+
+    @Test func copiesPiecesOfEveryLength() {
+        let source = (0..<40).map { UInt8(0x41 + $0) }
+        for n in 0...40 {
+            var out: [UInt8] = [0x2D]
+            source.withUnsafeBufferPointer { all in
+                out.append(writing: n + 1) { w in
+                    w.put(UnsafeBufferPointer(rebasing: all[0..<n]))
+                    w.put(0x2E)
+                }
+            }
+            #expect(out == [0x2D] + source[0..<n] + [0x2E], "\(n)")
+        }
     }
 
     @Test func writesEveryTwoDigitNumber() {

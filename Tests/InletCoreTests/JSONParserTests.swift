@@ -63,6 +63,28 @@ import Testing
         #expect(tail.member(0, named: bytes("c")) == nil)
     }
 
+    @Test func remembersWhichNamesTheRootObjectCannotHave() throws {
+        var text = "{"
+        for k in 0..<12 { text += "\"key\(k)\":{\"inner\(k)\":1}," }
+        text += #""\u0065scaped":1,"":2}"#
+        let doc = try parse(text)
+        for k in 0..<12 { #expect(doc.rootMayHaveMember(named: bytes("key\(k)"))) }
+        #expect(doc.rootMayHaveMember(named: bytes("escaped")))
+        #expect(doc.rootMayHaveMember(named: []))
+        // Of many absent names, most are ruled out (12 of 256 bits are set).
+        let ruledOut = (0..<1000).filter { !doc.rootMayHaveMember(named: bytes("absent\($0)")) }.count
+        #expect(ruledOut > 800)
+        #expect(try parse("[1]").rootMayHaveMember(named: bytes("a")))
+        #expect(!(try parse("{}").rootMayHaveMember(named: bytes("a"))))
+        var failed = JSONDocument(bytes: bytes(#"{"a":1,"#))
+        #expect(throws: JSONParseError.self) { try failed.parse(0..<failed.bytes.count) }
+        #expect(failed.rootMayHaveMember(named: bytes("b")))
+        var masked = JSONDocument(bytes: bytes(#"{"a":1,"b":2}"#))
+        masked.keyHashMask = 0
+        try masked.parse(0..<masked.bytes.count)
+        #expect(masked.rootMayHaveMember(named: bytes("zzz")))
+    }
+
     @Test func minifiesWhitespaceOutsideStringsOnly() throws {
         let doc = try parse("{ \"a\" : [ 1 , 2 ] ,\n \"b\" : \"x y \\\" z\" }")
         var out: [UInt8] = []

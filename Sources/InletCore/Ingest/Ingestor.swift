@@ -39,6 +39,7 @@ public struct Ingestor: Sendable {
 }
 
 private let ingestKey: [UInt8] = Array("_ingest".utf8)
+private let ingestKeySignature = JSONDocument.keySignature(ingestKey)
 /// What goes between an event's last member and its id; the comma is dropped for `{}`.
 private let enrichmentHead: StaticString = #","_ingest":{"event_id":""#
 
@@ -81,6 +82,10 @@ private struct Run {
     /// Appends `","received_at":…}}` and a newline, written in one piece.
     static func appendEnrichmentTail(_ context: IngestContext, contractId: String, to out: inout [UInt8]) {
         let date = UTCDateTime(epochMillis: context.receivedAtMillis)
+        // Locals, so that the writing closure borrows them rather than copying the context.
+        let requestId = context.requestId
+        let sourceIp = context.sourceIp
+        let userAgent = context.userAgent
         let head: StaticString = #"","received_at":""#
         let requestIdLabel: StaticString = #"","request_id":"#
         let sourceIpLabel: StaticString = #","source_ip":"#
@@ -90,18 +95,18 @@ private struct Run {
         let limit =
             head.utf8CodeUnitCount + date.iso8601Count + requestIdLabel.utf8CodeUnitCount
             + sourceIpLabel.utf8CodeUnitCount + userAgentLabel.utf8CodeUnitCount + contractLabel.utf8CodeUnitCount
-            + end.utf8CodeUnitCount + ByteWriter.quotedLimit(context.requestId.utf8.count)
-            + ByteWriter.quotedLimit(context.sourceIp?.utf8.count ?? 1)
-            + ByteWriter.quotedLimit(context.userAgent?.utf8.count ?? 1) + ByteWriter.quotedLimit(contractId.utf8.count)
+            + end.utf8CodeUnitCount + ByteWriter.quotedLimit(requestId.utf8.count)
+            + ByteWriter.quotedLimit(sourceIp?.utf8.count ?? 1) + ByteWriter.quotedLimit(userAgent?.utf8.count ?? 1)
+            + ByteWriter.quotedLimit(contractId.utf8.count)
         out.append(writingAtMost: limit) { w in
             w.put(head)
             date.writeISO8601(&w)
             w.put(requestIdLabel)
-            w.putQuoted(context.requestId)
+            w.putQuoted(requestId)
             w.put(sourceIpLabel)
-            if let sourceIp = context.sourceIp { w.putQuoted(sourceIp) } else { w.put("null") }
+            if let sourceIp { w.putQuoted(sourceIp) } else { w.put("null") }
             w.put(userAgentLabel)
-            if let userAgent = context.userAgent { w.putQuoted(userAgent) } else { w.put("null") }
+            if let userAgent { w.putQuoted(userAgent) } else { w.put("null") }
             w.put(contractLabel)
             w.putQuoted(contractId)
             w.put(end)
@@ -173,7 +178,10 @@ private struct Run {
                 raw: document.rawBytes(node))
             return
         }
-        if document.member(node, named: ingestKey) != nil {
+        // The parser's filter of the root's keys usually rules _ingest out without a look.
+        if (node != 0 || document.rootMayHaveMember(signature: ingestKeySignature))
+            && document.member(node, named: ingestKey) != nil
+        {
             reject(
                 index: index, .reservedField,
                 [ValidationReason(

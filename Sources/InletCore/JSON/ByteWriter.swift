@@ -14,15 +14,41 @@ struct ByteWriter {
 
     @inline(__always)
     mutating func put(_ text: StaticString) {
-        p.initialize(from: text.utf8Start, count: text.utf8CodeUnitCount)
-        p += text.utf8CodeUnitCount
+        copy(text.utf8Start, text.utf8CodeUnitCount)
     }
 
     @inline(__always)
     mutating func put(_ bytes: UnsafeBufferPointer<UInt8>) {
         guard let base = bytes.baseAddress else { return }
-        p.initialize(from: base, count: bytes.count)
-        p += bytes.count
+        copy(base, bytes.count)
+    }
+
+    /// Copies `n` bytes; up to 16 with two overlapping loads and stores rather than a
+    /// call to memcpy, since most pieces of a record's enrichment are that short.
+    @inline(__always)
+    mutating func copy(_ source: UnsafePointer<UInt8>, _ n: Int) {
+        let from = UnsafeRawPointer(source)
+        let to = UnsafeMutableRawPointer(p)
+        if n >= 8 && n <= 16 {
+            let first = from.loadUnaligned(as: UInt64.self)
+            let last = from.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self)
+            to.storeBytes(of: first, as: UInt64.self)
+            to.storeBytes(of: last, toByteOffset: n &- 8, as: UInt64.self)
+        } else if n >= 4 && n < 8 {
+            let first = from.loadUnaligned(as: UInt32.self)
+            let last = from.loadUnaligned(fromByteOffset: n &- 4, as: UInt32.self)
+            to.storeBytes(of: first, as: UInt32.self)
+            to.storeBytes(of: last, toByteOffset: n &- 4, as: UInt32.self)
+        } else if n < 4 {
+            var k = 0
+            while k < n {
+                p[k] = source[k]
+                k &+= 1
+            }
+        } else {
+            p.initialize(from: source, count: n)
+        }
+        p += n
     }
 
     /// `v` (at least 0) in decimal, zero-padded to `width` digits.

@@ -19,6 +19,8 @@ public struct JSONDocument: Sendable {
     /// Bits of each key's signature that duplicate-key detection keeps; tests narrow
     /// it to force collisions.
     var keyHashMask: UInt64 = ~0
+    /// When the root is an object: the 256-bit filter its keys set while it was parsed.
+    private var rootKeys: SIMD4<UInt64>?
 
     /// The deepest container nesting accepted by default.
     public static let defaultMaxDepth = 64
@@ -53,6 +55,7 @@ public struct JSONDocument: Sendable {
     ) throws(JSONParseError) -> Int {
         precondition(start >= 0 && limit <= bytes.count && start <= limit)
         count = 0
+        rootKeys = nil
         var parser = Parser(base: start, end: limit, readable: bytes.count, maxDepth: maxDepth, keyHashMask: keyHashMask)
         // The parser writes nodes through a pointer into room made ahead of it, and
         // stops when the room runs out; the room then doubles and it carries on. The
@@ -72,7 +75,13 @@ public struct JSONDocument: Sendable {
                         }
                     }
                 }
-                guard case .success(Parser.needsRoom) = result else { return result }
+                guard case .success(Parser.needsRoom) = result else {
+                    // The root object's filter is the first one; nothing reuses it after.
+                    if case .success = result, tape[0].kind == .object {
+                        rootKeys = SIMD4(filters[0], filters[1], filters[2], filters[3])
+                    }
+                    return result
+                }
                 room = Swift.max(room * 2, parser.count + Parser.roomPerStep)
             }
         }
@@ -82,6 +91,28 @@ public struct JSONDocument: Sendable {
             return end
         case .failure(let error):
             throw error
+        }
+    }
+
+    /// Whether the root object may have a member named `name`: false means it has
+    /// none, true that ``member(_:named:)`` has to look. Always true unless the root
+    /// of the last parse is an object.
+    func rootMayHaveMember(named name: [UInt8]) -> Bool {
+        rootMayHaveMember(signature: Self.keySignature(name))
+    }
+
+    /// ``rootMayHaveMember(named:)`` for a name's ``keySignature(_:)``.
+    @inline(__always)
+    func rootMayHaveMember(signature: UInt64) -> Bool {
+        guard let rootKeys else { return true }
+        let (word, bit) = Parser.filterBit(signature & keyHashMask)
+        return rootKeys[word] & bit != 0
+    }
+
+    /// The signature duplicate-key detection gives a key named `name`.
+    static func keySignature(_ name: [UInt8]) -> UInt64 {
+        name.withUnsafeBufferPointer { name in
+            KeyChecker.signature(name.baseAddress ?? UnsafePointer(bitPattern: 1)!, name.count, readable: name.count)
         }
     }
 
@@ -264,9 +295,7 @@ struct Parser {
                 tape[count] = JSONNode(kind: .string, flags: flags, start: s, end: close, next: count &+ 1)
                 if depth <= Self.filteredDepth {
                     let filter = filters + (depth &- 1) &* Self.wordsPerFilter
-                    let h = keys.keySignature(count) &* 0x9E37_79B9_7F4A_7C15
-                    let word = Int(truncatingIfNeeded: h &>> 62)
-                    let bit: UInt64 = 1 &<< (h &>> 56 & 63)
+                    let (word, bit) = Self.filterBit(keys.keySignature(count))
                     if filter[word] & bit != 0 { repeats |= 1 &<< UInt64(truncatingIfNeeded: depth &- 1) }
                     filter[word] |= bit
                 }
@@ -382,6 +411,13 @@ struct Parser {
             self.count = count
             return i
         }
+    }
+
+    /// The word and bit of a 256-bit key filter that a key signature picks.
+    @inline(__always)
+    static func filterBit(_ signature: UInt64) -> (word: Int, bit: UInt64) {
+        let h = signature &* 0x9E37_79B9_7F4A_7C15
+        return (Int(truncatingIfNeeded: h &>> 62), 1 &<< (h &>> 56 & 63))
     }
 
     // MARK: Tokens
