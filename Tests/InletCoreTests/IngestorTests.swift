@@ -65,6 +65,11 @@ import Testing
         #expect(batch.rejected[1].raw.text == "7")
     }
 
+    @Test func minifiesEventsInsideASpacedArray() throws {
+        let batch = try run("[ {\"Id\" : \"1\", \"a\" : [ 1, 2 ]} ]")
+        #expect(batch.record(batch.accepted[0]).text.hasPrefix(#"{"Id":"1","a":[1,2],"_ingest":"#))
+    }
+
     @Test func aMalformedArrayIsOneRejectionHoldingTheWholeBody() throws {
         let body = #"[{"Id":"1"}, {"Id":}]"#
         let batch = try run(body)

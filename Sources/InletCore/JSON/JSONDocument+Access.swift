@@ -142,7 +142,10 @@ extension JSONDocument {
     public func writeCompact(_ index: Int, into out: inout [UInt8]) {
         let n = nodes[index]
         let range = byteRange(index)
-        if n.flags & JSONNode.Flags.spaced == 0 || n.kind.rawValue < JSONKind.array.rawValue {
+        // Only the root records whether whitespace occurs inside it, so a nested container
+        // (an event inside an array body) is minified whenever its root was spaced.
+        let spaced = (n.flags | nodes[0].flags) & JSONNode.Flags.spaced != 0
+        if !spaced || n.kind.rawValue < JSONKind.array.rawValue {
             out.append(contentsOf: bytes[range])
             return
         }
