@@ -121,6 +121,9 @@ def environment(port):
         "DELIVERY_STREAM_NAME": "bench", "ERROR_BUCKET_NAME": "bench-errors",
         "AWS_LAMBDA_LOG_LEVEL": "ERROR", "_HANDLER": "seed_app.handler",
     }
+    for name in ("SWIFT_BACKTRACE",):  # runtime switches under study pass through
+        if name in os.environ:
+            env[name] = os.environ[name]
     return env
 
 
