@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import InletSigV4
 import InletEmulator
 import InletLocal
 
@@ -8,17 +9,20 @@ import InletLocal
 struct LocalCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "local",
-        abstract: "Run the AWS side of the pipeline locally on one port: HTTP API, the ingest function and Firehose (S3 to come).",
+        abstract: "Run the AWS side of the pipeline locally on one port: HTTP API, the ingest function, Firehose and S3.",
         discussion: """
             One port (default 4577, leaving LocalStack's 4566 free) serves:
               POST /events        the HTTP API in front of the ingest function (--route)
               Firehose API        requests with X-Amz-Target: Firehose_20150804.*
               Lambda invoke       POST /2015-03-31/functions/function/invocations (RIE)
               GET /health         {"status":"ok"}
+              S3 (path-style)     every other SigV4-signed request
 
-            Firehose buffers survive restarts under --data-dir and are delivered on
-            Ctrl-C. Until the S3 service is merged, deliveries and error objects are
-            files under <data-dir>/s3/<bucket>/<key>, and S3 requests get 404.
+            Firehose and S3 requests must be signed (SigV4) with an accepted key: the
+            printed AKIAINLETLOCAL000001 pair, or those given with --access-key.
+            --no-auth accepts anything. Firehose buffers survive restarts under
+            --data-dir and are delivered on Ctrl-C; objects are kept under
+            <data-dir>/s3.
 
             The buffer interval defaults to 5 s (AWS: 0-900 s, default 300 s) so that
             objects appear quickly while developing.
@@ -27,8 +31,16 @@ struct LocalCommand: AsyncParsableCommand {
     @Option(help: "The port to listen on (0 picks a free one).")
     var port: Int = 4577
 
-    @Option(help: "The address to listen on. Anything but loopback exposes the emulator, which checks no credentials.")
+    @Option(help: "The address to listen on. Anything but loopback exposes the emulator to the network.")
     var host: String = "127.0.0.1"
+
+    @Option(
+        name: .customLong("access-key"),
+        help: "An access key the Firehose and S3 endpoints accept, as ID:SECRET (repeatable; the first one is printed for clients and signs the function's calls).")
+    var accessKeys: [String] = []
+
+    @Flag(name: .customLong("no-auth"), help: "Accept Firehose and S3 requests without checking their SigV4 signatures.")
+    var noAuth = false
 
     @Option(name: .customLong("data-dir"), help: "Where buffers and delivered objects are kept.")
     var dataDir: String = "./.inlet"
@@ -75,28 +87,45 @@ struct LocalCommand: AsyncParsableCommand {
         }
         guard (0...900).contains(bufferInterval) else { throw ValidationError("--buffer-interval must be 0–900 seconds") }
         guard (1...128).contains(bufferSize) else { throw ValidationError("--buffer-size must be 1–128 MiB") }
+        for key in accessKeys where Self.parseAccessKey(key) == nil {
+            throw ValidationError("--access-key must be ID:SECRET with both parts non-empty")
+        }
+        if noAuth && !accessKeys.isEmpty {
+            throw ValidationError("--no-auth checks no keys; drop --access-key or --no-auth")
+        }
+    }
+
+    /// `ID:SECRET` as credentials; the secret may itself contain `:`.
+    static func parseAccessKey(_ text: String) -> AWSCredentials? {
+        guard let colon = text.firstIndex(of: ":") else { return nil }
+        let id = String(text[..<colon]), secret = String(text[text.index(after: colon)...])
+        guard !id.isEmpty, !secret.isEmpty else { return nil }
+        return AWSCredentials(accessKeyId: id, secretAccessKey: secret)
+    }
+
+    /// The keys the port accepts: none with --no-auth, else --access-key's or the default pair.
+    var acceptedKeys: [AWSCredentials] {
+        if noAuth { return [] }
+        let keys = accessKeys.compactMap(Self.parseAccessKey)
+        return keys.isEmpty ? [LocalCloud.credentials] : keys
     }
 
     func run() async throws {
         if !LocalServerConfiguration.isLoopback(host) {
             printError(
-                "warning: listening on \(host), not loopback: anyone who can reach this address can write to "
-                    + "the emulator, which checks no credentials. Use --host 127.0.0.1 unless you mean it.")
+                "warning: listening on \(host), not loopback: anyone who can reach this address can post events"
+                    + (noAuth ? " and, with --no-auth, write to Firehose and S3" : "")
+                    + ". Use --host 127.0.0.1 unless you mean it.")
         }
         let options = LocalCloudOptions(
             dataDirectory: dataDir, streamName: stream, dataBucket: dataBucket, errorBucket: errorBucket,
             bufferIntervalSeconds: bufferInterval, bufferSizeMiB: bufferSize, gzip: gzip,
             payloadFormat: APIGatewayEmulator.PayloadFormat(rawValue: payloadFormat) ?? .v2,
-            functionTimeoutMillis: Int64(functionTimeout * 1000), routes: routes.compactMap(APIGatewayRoute.init))
-        let store: LocalS3Store, s3: S3Service
-        do {
-            (store, s3) = try await LocalCloud.openS3(options: options)
-        } catch {
-            throw CLIError("inlet local cannot start: \(error)")
-        }
+            functionTimeoutMillis: Int64(functionTimeout * 1000), routes: routes.compactMap(APIGatewayRoute.init),
+            accessKeys: acceptedKeys)
         let cloud: LocalCloud
         do {
-            cloud = try await LocalCloud.start(options: options, sink: store, s3: { await s3.handle($0) })
+            cloud = try await LocalCloud.start(options: options)
         } catch {
             throw CLIError("inlet local cannot start: \(error)")
         }
@@ -105,6 +134,8 @@ struct LocalCommand: AsyncParsableCommand {
         let recovered = cloud.recoveredRecords
         let (dataBucket, stream, dataDir) = (self.dataBucket, self.stream, self.dataDir)
         let routesText = routes.joined(separator: ", ")
+        let clientKey = acceptedKeys.first ?? LocalCloud.credentials
+        let authText = noAuth ? "off (--no-auth): any signature, or none, is accepted" : "SigV4 checked, \(acceptedKeys.count) key(s)"
         do {
             try await server.run { bound in
                 // A wildcard bind is reached through loopback from this machine.
@@ -119,10 +150,11 @@ struct LocalCommand: AsyncParsableCommand {
                     "  S3            path-style at \(address.baseURL) (stored under \(dataDir)/s3)",
                     "  Lambda invoke POST \(address.baseURL)/2015-03-31/functions/function/invocations",
                     "  health        GET  \(address.baseURL)/health",
+                    "  auth          \(authText)",
                     "",
                     "For the AWS CLI and SDKs:",
                 ]
-                for (name, value) in LocalCloud.environment(address) { lines.append("  export \(name)=\(value)") }
+                for (name, value) in LocalCloud.environment(address, key: clientKey) { lines.append("  export \(name)=\(value)") }
                 lines.append("")
                 lines.append("Ctrl-C stops the server and delivers every buffered record.")
                 // Unbuffered, so a script reading the output sees the endpoints at once.
