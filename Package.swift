@@ -95,7 +95,7 @@ let package = Package(
         .executableTarget(
             name: "InletCLI",
             dependencies: [
-                "InletCore", "InletCompression", "InletLocal", "InletEmulator", "InletSigV4",
+                "InletCore", "InletCompression", "InletLocal", "InletEmulator", "InletSigV4", "InletHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
