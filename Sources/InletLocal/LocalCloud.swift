@@ -5,8 +5,8 @@ import InletFunction
 import InletSigV4
 import Logging
 
-/// What `inlet local` runs: one delivery stream, the ingest function in process, and the
-/// HTTP API in front of it.
+/// What `inlet local` runs: one delivery stream, the ingest function (in process, or as
+/// processes speaking the Runtime API), and the HTTP API in front of it.
 public struct LocalCloudOptions: Sendable {
     /// Where the emulator keeps its state (`firehose/`, and `s3/` for the sink).
     public var dataDirectory: String
@@ -28,6 +28,10 @@ public struct LocalCloudOptions: Sendable {
     public var functionTimeoutMillis: Int64
     /// The HTTP API's routes.
     public var routes: [APIGatewayRoute]
+    /// Runs the function as processes speaking the Runtime API (`--function-command`)
+    /// instead of in process; ``LocalCloud/start(options:sink:s3:flushPeriod:logger:)`` adds
+    /// the stream, the buckets and the key pair to its environment.
+    public var functionProcesses: RuntimeAPIConfiguration? = nil
 
     /// Options; the defaults are `inlet local`'s.
     public init(
@@ -82,7 +86,8 @@ public struct LocalCloudError: Error, Sendable, CustomStringConvertible {
 
 /// The AWS side of Inlet's pipeline, assembled for one process: the Firehose emulator
 /// (recovered from the data directory, with its stream declared and its flush timer
-/// running), the ingest function in process with AWS clients on a ``LoopbackTransport``,
+/// running), the ingest function in process with AWS clients on a ``LoopbackTransport``
+/// (or, with ``LocalCloudOptions/functionProcesses``, a ``RuntimeAPIFunctionHost``),
 /// the HTTP API in front of it, and the ``LocalRouter`` over all of them.
 public struct LocalCloud: Sendable {
     /// The fixed key pair of `inlet local`. It is printed for clients to use; the emulator
@@ -151,13 +156,14 @@ public struct LocalCloud: Sendable {
             configuration: configuration,
             firehose: FirehoseClient(configuration: configuration.aws, transport: transport),
             s3: S3Client(configuration: configuration.aws, transport: transport))
-        let host = InProcessFunctionHost(handler: function, logger: logger)
+        let runtimeAPI = options.functionProcesses.map { RuntimeAPIFunctionHost(configuration: processes($0, options)) }
+        let host: any FunctionHost = runtimeAPI ?? InProcessFunctionHost(handler: function, logger: logger)
         let gateway = APIGatewayEmulator(
             host: host, routes: options.routes, payloadFormat: options.payloadFormat,
             functionTimeoutMillis: options.functionTimeoutMillis)
         let router = LocalRouter(
             firehose: firehose, gateway: gateway, function: host, functionTimeoutMillis: options.functionTimeoutMillis,
-            s3: s3)
+            s3: s3, runtimeAPI: runtimeAPI)
         return LocalCloud(emulator: emulator, router: router, recoveredRecords: recovered)
     }
 
@@ -185,6 +191,21 @@ public struct LocalCloud: Sendable {
             }
         }
         return (store, S3Service(store: store, authenticator: .disabled, region: region))
+    }
+
+    /// The function's processes as `options` configure them: the environment gets the
+    /// stream, the error bucket, the local key pair and the region (variables the
+    /// configuration already sets win); `AWS_ENDPOINT_URL` and `AWS_LAMBDA_RUNTIME_API` come
+    /// from the bound address.
+    static func processes(_ configuration: RuntimeAPIConfiguration, _ options: LocalCloudOptions) -> RuntimeAPIConfiguration {
+        var configuration = configuration
+        configuration.region = region
+        let local = [
+            "DELIVERY_STREAM_NAME": options.streamName, "ERROR_BUCKET_NAME": options.errorBucket,
+            "AWS_ACCESS_KEY_ID": credentials.accessKeyId, "AWS_SECRET_ACCESS_KEY": credentials.secretAccessKey,
+        ]
+        configuration.environment = local.merging(configuration.environment) { $1 }
+        return configuration
     }
 
     /// The environment variables that point the AWS CLI and SDKs at a server on `address`.
