@@ -398,6 +398,30 @@ func eventually(_ seconds: Double = 10, _ condition: () async -> Bool) async -> 
         try await cloud.stop()
     }
 
+    // MARK: What a process inherits
+
+    @Test func processesInheritOnlyTheStandardDescriptorsAndDefaultSignalHandling() async throws {
+        let bootstrap = try PeerBinaries.builtProduct("bootstrap")
+        let cloud = try await ProcessCloud.start([
+            "sh", "-c", "echo fds:; ls /proc/$$/fd; echo :fds; grep -E '^Sig(Ign|Blk)' /proc/$$/status; exec \"$0\"", bootstrap,
+        ])
+        defer { cloud.remove() }
+        // A payload that is no event: the function answers with its error, so it did start.
+        let response = try await cloud.invoke("[1]")
+        #expect(jsonObject(response.body)?["errorType"] as? String == "DecodingError")
+        try await cloud.stop()
+        let lines = cloud.log.text.split(separator: "\n").map { $0.replacingOccurrences(of: "[function 1] ", with: "") }
+        // Not the server's sockets, epoll descriptors or files: stdin (/dev/null), stdout and stderr.
+        let start = try #require(lines.firstIndex(of: "fds:")), end = try #require(lines.firstIndex(of: ":fds"))
+        #expect(lines[(start + 1)..<end] == ["0", "1", "2"], "\(lines)")
+        func mask(_ name: String) -> UInt64? {
+            lines.first { $0.hasPrefix(name + ":") }.flatMap { UInt64($0.split(separator: "\t").last ?? "", radix: 16) }
+        }
+        let ignored = try #require(mask("SigIgn"))
+        #expect(ignored & (1 << (SIGTERM - 1)) == 0 && ignored & (1 << (SIGPIPE - 1)) == 0 && ignored & (1 << (SIGINT - 1)) == 0)
+        #expect(mask("SigBlk") == 0)
+    }
+
     // MARK: The Runtime API, call by call, against RIE
 
     /// A runtime in bash and curl that makes good and bad Runtime API calls and writes each

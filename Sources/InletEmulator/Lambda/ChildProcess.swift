@@ -76,6 +76,7 @@ struct ChildProcess: Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, writeEnd, 1)
         posix_spawn_file_actions_adddup2(&actions, writeEnd, 2)
+        closeInheritedDescriptors(&actions)
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -105,6 +106,31 @@ struct ChildProcess: Sendable {
             throw SpawnError(program: arguments[0], code: rc)
         }
         return ChildProcess(pid: pid, output: readEnd)
+    }
+
+    /// Adds actions that close every descriptor above 2 in the child: the server's sockets
+    /// and files are not all close-on-exec (SwiftNIO's are not), and a child holding the
+    /// listening socket would keep the port bound. glibc 2.34+ does it in one action
+    /// (`posix_spawn_file_actions_addclosefrom_np`, looked up at run time: Swift's Glibc
+    /// module does not declare GNU extensions); otherwise each descriptor open now is closed
+    /// (closing one that is gone by then is not an error).
+    static func closeInheritedDescriptors(_ actions: inout posix_spawn_file_actions_t) {
+        typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, Int32) -> Int32
+        if let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") {
+            let closeFrom = unsafeBitCast(symbol, to: CloseFrom.self)
+            if closeFrom(&actions, 3) == 0 { return }
+        }
+        guard let directory = opendir("/proc/self/fd") else { return }
+        defer { closedir(directory) }
+        let own = dirfd(directory)
+        var descriptors: [Int32] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if let fd = Int32(name), fd > 2, fd != own { descriptors.append(fd) }
+        }
+        for fd in descriptors { posix_spawn_file_actions_addclose(&actions, fd) }
     }
 
     /// Sends `signal` to the child's process group (so a wrapper's children get it too),
