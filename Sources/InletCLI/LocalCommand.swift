@@ -26,6 +26,14 @@ struct LocalCommand: AsyncParsableCommand {
 
             The buffer interval defaults to 5 s (AWS: 0-900 s, default 300 s) so that
             objects appear quickly while developing.
+
+            The function runs in process unless --function-command names a program to
+            run as child processes speaking the Lambda Runtime API on the same port
+            (AWS_LAMBDA_RUNTIME_API), with AWS_ENDPOINT_URL pointing at this emulator:
+              inlet local --function-command ./.build/release/bootstrap
+              inlet local --function-command "python -m awslambdaric app.handler"
+            The command is split into words like a shell's simple command (quotes and
+            backslashes work; no variables, pipes or redirections: use sh -c '...').
             """)
 
     @Option(help: "The port to listen on (0 picks a free one).")
@@ -74,6 +82,21 @@ struct LocalCommand: AsyncParsableCommand {
     @Option(name: .customLong("function-timeout"), help: "The function's timeout in seconds (API Gateway gives up at 30).")
     var functionTimeout: Double = 30
 
+    @Option(
+        name: .customLong("function-command"),
+        help: ArgumentHelp(
+            "Run the function as child processes speaking the Lambda Runtime API, e.g. './.build/release/bootstrap' "
+                + "or 'python -m awslambdaric app.handler'. Default: the ingest function in process.",
+            valueName: "command"))
+    var functionCommand: String?
+
+    @Option(help: "With --function-command: the most processes at once; further invocations wait for one (1–64).")
+    var concurrency: Int = 1
+
+    @Option(
+        help: "With --function-command: the function's _HANDLER (default: the command's last argument, or the program's name).")
+    var handler: String?
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0–65535 (0 picks a free port)") }
         guard APIGatewayEmulator.PayloadFormat(rawValue: payloadFormat) != nil else {
@@ -87,6 +110,16 @@ struct LocalCommand: AsyncParsableCommand {
         }
         guard (0...900).contains(bufferInterval) else { throw ValidationError("--buffer-interval must be 0–900 seconds") }
         guard (1...128).contains(bufferSize) else { throw ValidationError("--buffer-size must be 1–128 MiB") }
+        guard (1...64).contains(concurrency) else { throw ValidationError("--concurrency must be 1–64") }
+        if let functionCommand {
+            do {
+                _ = try FunctionCommand.split(functionCommand)
+            } catch {
+                throw ValidationError("--function-command: \(error.message)")
+            }
+        } else if concurrency != 1 || handler != nil {
+            throw ValidationError("--concurrency and --handler apply to --function-command; the function runs in process without it")
+        }
         for key in accessKeys where Self.parseAccessKey(key) == nil {
             throw ValidationError("--access-key must be ID:SECRET with both parts non-empty")
         }
@@ -117,12 +150,15 @@ struct LocalCommand: AsyncParsableCommand {
                     + (noAuth ? " and, with --no-auth, write to Firehose and S3" : "")
                     + ". Use --host 127.0.0.1 unless you mean it.")
         }
-        let options = LocalCloudOptions(
+        var options = LocalCloudOptions(
             dataDirectory: dataDir, streamName: stream, dataBucket: dataBucket, errorBucket: errorBucket,
             bufferIntervalSeconds: bufferInterval, bufferSizeMiB: bufferSize, gzip: gzip,
             payloadFormat: APIGatewayEmulator.PayloadFormat(rawValue: payloadFormat) ?? .v2,
             functionTimeoutMillis: Int64(functionTimeout * 1000), routes: routes.compactMap(APIGatewayRoute.init),
             accessKeys: acceptedKeys)
+        if let functionCommand, let command = try? FunctionCommand.split(functionCommand) {
+            options.functionProcesses = RuntimeAPIConfiguration(command: command, concurrency: concurrency, handler: handler)
+        }
         let cloud: LocalCloud
         do {
             cloud = try await LocalCloud.start(options: options)
@@ -136,6 +172,11 @@ struct LocalCommand: AsyncParsableCommand {
         let routesText = routes.joined(separator: ", ")
         let clientKey = acceptedKeys.first ?? LocalCloud.credentials
         let authText = noAuth ? "off (--no-auth): any signature, or none, is accepted" : "SigV4 checked, \(acceptedKeys.count) key(s)"
+        let functionText =
+            options.functionProcesses.map {
+                "\($0.command.joined(separator: " ")) (Runtime API, up to \($0.concurrency) "
+                    + "process\($0.concurrency == 1 ? "" : "es"); output prefixed [function N] on stderr)"
+            } ?? "the ingest function, in process"
         do {
             try await server.run { bound in
                 // A wildcard bind is reached through loopback from this machine.
@@ -146,6 +187,7 @@ struct LocalCommand: AsyncParsableCommand {
                 if recovered > 0 { lines.append("  recovered \(recovered) buffered records from \(dataDir)") }
                 lines += [
                     "  HTTP API      \(routesText) at \(address.baseURL)",
+                    "  function      \(functionText)",
                     "  Firehose      stream \(stream) → s3://\(dataBucket)/",
                     "  S3            path-style at \(address.baseURL) (stored under \(dataDir)/s3)",
                     "  Lambda invoke POST \(address.baseURL)/2015-03-31/functions/function/invocations",

@@ -5,8 +5,8 @@ import InletFunction
 import InletSigV4
 import Logging
 
-/// What `inlet local` runs: one delivery stream, the ingest function in process, and the
-/// HTTP API in front of it.
+/// What `inlet local` runs: one delivery stream, the ingest function (in process, or as
+/// processes speaking the Runtime API), and the HTTP API in front of it.
 public struct LocalCloudOptions: Sendable {
     /// Where the emulator keeps its state (`firehose/` buffers, `s3/` objects).
     public var dataDirectory: String
@@ -30,8 +30,12 @@ public struct LocalCloudOptions: Sendable {
     public var routes: [APIGatewayRoute]
     /// The access keys whose SigV4 signatures the Firehose and S3 endpoints accept; empty
     /// turns signature checks off (`inlet local --no-auth`). The first key is the one the
-    /// in-process function signs with.
+    /// function signs with.
     public var accessKeys: [AWSCredentials]
+    /// Runs the function as processes speaking the Runtime API (`--function-command`)
+    /// instead of in process; ``LocalCloud/start(options:flushPeriod:logger:)`` adds the
+    /// stream, the buckets and the key pair to its environment.
+    public var functionProcesses: RuntimeAPIConfiguration? = nil
 
     /// Options; the defaults are `inlet local`'s.
     public init(
@@ -94,12 +98,14 @@ public struct LocalCloudError: Error, Sendable, CustomStringConvertible {
 /// The AWS side of Inlet's pipeline, assembled for one process: the file-backed S3 store
 /// with the data and error buckets, the Firehose emulator delivering into it (recovered
 /// from the data directory, with its stream declared and its flush timer running), the
-/// ingest function in process with AWS clients on a ``LoopbackTransport``, the HTTP API in
+/// ingest function in process with AWS clients on a ``LoopbackTransport`` (or, with
+/// ``LocalCloudOptions/functionProcesses``, a ``RuntimeAPIFunctionHost``), the HTTP API in
 /// front of it, and the ``LocalRouter`` over all of them.
 ///
 /// Firehose and S3 requests arriving at the port are checked with SigV4 against
-/// ``LocalCloudOptions/accessKeys``. The in-process function's own calls go through the
-/// loopback transport, which never leaves the process, and are trusted.
+/// ``LocalCloudOptions/accessKeys``; function processes sign with the first key. The
+/// in-process function's own calls go through the loopback transport, which never leaves
+/// the process, and are trusted.
 public struct LocalCloud: Sendable {
     /// The default key pair of `inlet local`: printed for clients to use, and the one the
     /// Firehose and S3 endpoints accept unless `--access-key` names others.
@@ -166,13 +172,14 @@ public struct LocalCloud: Sendable {
             configuration: configuration,
             firehose: FirehoseClient(configuration: configuration.aws, transport: transport),
             s3: S3Client(configuration: configuration.aws, transport: transport))
-        let host = InProcessFunctionHost(handler: function, logger: logger)
+        let runtimeAPI = options.functionProcesses.map { RuntimeAPIFunctionHost(configuration: processes($0, options)) }
+        let host: any FunctionHost = runtimeAPI ?? InProcessFunctionHost(handler: function, logger: logger)
         let gateway = APIGatewayEmulator(
             host: host, routes: options.routes, payloadFormat: options.payloadFormat,
             functionTimeoutMillis: options.functionTimeoutMillis)
         let router = LocalRouter(
             firehose: firehose, gateway: gateway, function: host, functionTimeoutMillis: options.functionTimeoutMillis,
-            s3: { await s3.handle($0) })
+            s3: { await s3.handle($0) }, runtimeAPI: runtimeAPI)
         return LocalCloud(emulator: emulator, store: store, router: router, recoveredRecords: recovered)
     }
 
@@ -197,6 +204,22 @@ public struct LocalCloud: Sendable {
             }
         }
         return store
+    }
+
+    /// The function's processes as `options` configure them: the environment gets the
+    /// stream, the error bucket, the local key pair and the region (variables the
+    /// configuration already sets win); `AWS_ENDPOINT_URL` and `AWS_LAMBDA_RUNTIME_API` come
+    /// from the bound address.
+    static func processes(_ configuration: RuntimeAPIConfiguration, _ options: LocalCloudOptions) -> RuntimeAPIConfiguration {
+        var configuration = configuration
+        configuration.region = region
+        let key = options.accessKeys.first ?? credentials
+        let local = [
+            "DELIVERY_STREAM_NAME": options.streamName, "ERROR_BUCKET_NAME": options.errorBucket,
+            "AWS_ACCESS_KEY_ID": key.accessKeyId, "AWS_SECRET_ACCESS_KEY": key.secretAccessKey,
+        ]
+        configuration.environment = local.merging(configuration.environment) { $1 }
+        return configuration
     }
 
     /// The environment variables that point the AWS CLI and SDKs at a server on `address`.

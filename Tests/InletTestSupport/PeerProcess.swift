@@ -92,6 +92,13 @@ public enum PeerBinaries {
     /// peer is a failure, not a skip, so a broken install cannot pass unnoticed.
     public static let peersRequired = ProcessInfo.processInfo.environment["CI"] == "true"
 
+    /// The Python with the test peers (moto, boto3, awslambdaric): `.venv-test/bin/python3`
+    /// (scripts/test.sh makes it), else `python3` on PATH.
+    public static func python() -> String {
+        let venv = repository.appendingPathComponent(".venv-test/bin/python3").path
+        return FileManager.default.isExecutableFile(atPath: venv) ? venv : "python3"
+    }
+
     /// An executable product built next to the running test bundle (`swift build --build-tests` builds them).
     public static func builtProduct(_ name: String) throws -> String {
         let bundle = URL(fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
