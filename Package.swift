@@ -84,6 +84,7 @@ let package = Package(
             dependencies: [
                 "InletEmulator", "InletCore", "InletAWS", "InletHTTP", "InletSigV4", "InletFunction", "InletLambdaRuntime",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

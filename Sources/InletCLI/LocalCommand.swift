@@ -47,6 +47,11 @@ struct LocalCommand: AsyncParsableCommand {
         help: "An access key the Firehose and S3 endpoints accept, as ID:SECRET (repeatable; the first one is printed for clients and signs the function's calls).")
     var accessKeys: [String] = []
 
+    @Option(
+        name: .customLong("read-timeout"),
+        help: "Seconds a connection may send nothing while its request is being read before it is closed (slowloris guard).")
+    var readTimeout: Double = 10
+
     @Flag(name: .customLong("no-auth"), help: "Accept Firehose and S3 requests without checking their SigV4 signatures.")
     var noAuth = false
 
@@ -110,6 +115,7 @@ struct LocalCommand: AsyncParsableCommand {
         }
         guard (0...900).contains(bufferInterval) else { throw ValidationError("--buffer-interval must be 0–900 seconds") }
         guard (1...128).contains(bufferSize) else { throw ValidationError("--buffer-size must be 1–128 MiB") }
+        guard readTimeout > 0 && readTimeout <= 3600 else { throw ValidationError("--read-timeout must be more than 0 and at most 3600 seconds") }
         guard (1...64).contains(concurrency) else { throw ValidationError("--concurrency must be 1–64") }
         if let functionCommand {
             do {
@@ -166,7 +172,9 @@ struct LocalCommand: AsyncParsableCommand {
             throw CLIError("inlet local cannot start: \(error)")
         }
         let server = LocalServer(
-            configuration: LocalServerConfiguration(host: host, port: port), router: cloud.router)
+            configuration: LocalServerConfiguration(
+                host: host, port: port, readTimeout: .milliseconds(Int64(readTimeout * 1000))),
+            router: cloud.router)
         let recovered = cloud.recoveredRecords
         let (dataBucket, stream, dataDir) = (self.dataBucket, self.stream, self.dataDir)
         let routesText = routes.joined(separator: ", ")

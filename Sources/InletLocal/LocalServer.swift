@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import InletCore
 import InletEmulator
 import Logging
@@ -13,11 +14,20 @@ public struct LocalServerConfiguration: Sendable {
     public var host: String
     /// The port to bind; 0 picks a free one (``LocalServer/run(onListening:)`` reports it).
     public var port: Int
+    /// How long a connection may send nothing while a request is being read (or between
+    /// requests) before it is closed: slow-header and slow-body (slowloris) clients are cut
+    /// off, while a request being answered (a long-polling Runtime API `/next`) is not.
+    public var readTimeout: Duration
+    /// The most header fields in one request (a header flood is refused).
+    public static let maximumHeaderCount = 256
+    /// The most bytes of header fields in one request.
+    public static let maximumHeaderBytes = 64 * 1024
 
     /// A configuration.
-    public init(host: String = "127.0.0.1", port: Int = 0) {
+    public init(host: String = "127.0.0.1", port: Int = 0, readTimeout: Duration = .seconds(10)) {
         self.host = host
         self.port = port
+        self.readTimeout = readTimeout
     }
 
     /// Whether `host` is a loopback address (or `localhost`).
@@ -151,8 +161,16 @@ public struct LocalServer: Sendable {
         let responder = CallbackResponder { (request: Request, context: LocalRequestContext) async throws -> Response in
             try await Self.respond(request, context: context, router: router)
         }
+        let timeout = configuration.readTimeout.components
+        let http1 = HTTP1Channel.Configuration(
+            idleTimeout: .nanoseconds(timeout.seconds * 1_000_000_000 + timeout.attoseconds / 1_000_000_000),
+            httpDecoderConfiguration: .init(
+                maxHeaderFieldSize: LocalServerConfiguration.maximumHeaderBytes,
+                maxHeaderListSize: LocalServerConfiguration.maximumHeaderBytes,
+                maxHeaderFieldCount: LocalServerConfiguration.maximumHeaderCount))
         let app = Application(
             responder: responder,
+            server: .http1(configuration: http1),
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in

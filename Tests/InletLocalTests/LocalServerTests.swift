@@ -23,6 +23,7 @@ struct LiveServer {
 
     static func start(
         options: (String) -> LocalCloudOptions = { LocalCloudOptions(dataDirectory: $0) },
+        readTimeout: Duration = .seconds(10),
         configure: (inout LocalRouter) -> Void = { _ in }
     ) async throws -> LiveServer {
         let directory = NSTemporaryDirectory() + "inlet-local-" + UUID().uuidString
@@ -30,7 +31,8 @@ struct LiveServer {
         let cloud = try await LocalCloud.start(options: options(directory), flushPeriod: .milliseconds(100))
         var router = cloud.router
         configure(&router)
-        let server = LocalServer(router: router, gracefulShutdownSignals: [])
+        let server = LocalServer(
+            configuration: LocalServerConfiguration(readTimeout: readTimeout), router: router, gracefulShutdownSignals: [])
         let (stream, continuation) = AsyncStream.makeStream(of: LocalServerAddress.self)
         let task = Task { try await server.run { continuation.yield($0) } }
         var iterator = stream.makeAsyncIterator()
