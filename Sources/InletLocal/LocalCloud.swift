@@ -63,13 +63,14 @@ public struct LocalCloudOptions: Sendable {
         accessKeys.isEmpty ? .disabled : SigV4Authenticator(credentials: accessKeys, region: LocalCloud.region)
     }
 
-    /// The delivery stream as the emulator declares it: records get a newline appended (the
-    /// function sends one JSON object per record) and keys use AWS's default prefix.
+    /// The delivery stream as the emulator declares it, as the deploy template does: no
+    /// delimiter appended (the function's records already end in a newline) and AWS's
+    /// default key prefix.
     public var streamConfig: DeliveryStreamConfig {
         DeliveryStreamConfig(
             name: streamName, bucket: dataBucket, bufferingSizeMiB: bufferSizeMiB,
             bufferingIntervalSeconds: bufferIntervalSeconds, compression: gzip ? .gzip : .uncompressed,
-            appendDelimiterToRecord: true)
+            appendDelimiterToRecord: false)
     }
 }
 
