@@ -423,6 +423,30 @@ func eventually(_ seconds: Double = 10, _ condition: () async -> Bool) async -> 
         #expect(mask("SigBlk") == 0)
     }
 
+    @Test func stoppingKillsAProcessThatIgnoresSIGTERMAndReapsIt() async throws {
+        // A runtime that answers one invocation, then ignores SIGTERM and never asks again.
+        let script = NSTemporaryDirectory() + "inlet-stubborn-" + UUID().uuidString + ".sh"
+        defer { try? FileManager.default.removeItem(atPath: script) }
+        try #"""
+            trap '' TERM
+            API="http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime"
+            ID=$(curl -s -D - -o /dev/null "$API/invocation/next" | grep -i '^lambda-runtime-aws-request-id:' | cut -d' ' -f2 | tr -d '\r')
+            curl -s -o /dev/null -X POST -d '"done"' "$API/invocation/$ID/response"
+            while true; do sleep 1; done
+            """#.write(toFile: script, atomically: true, encoding: .utf8)
+        let cloud = try await ProcessCloud.start(["sh", script])
+        defer { cloud.remove() }
+        #expect(String(decoding: try await cloud.invoke("{}").body, as: UTF8.self) == #""done""#)
+        let pids = await cloud.host.processIDs
+        #expect(pids.count == 1)
+        let started = Date()
+        try await cloud.stop()
+        // SIGTERM, 2 s of grace, then SIGKILL; reaped before the server returned.
+        #expect(Date().timeIntervalSince(started) >= 1.5)
+        #expect(cloud.log.text.contains("[function 1] exited: signal: killed"), "\(cloud.log.text)")
+        #expect(pids.allSatisfy { !processExists($0) })
+    }
+
     // MARK: The Runtime API, call by call, against RIE
 
     /// A runtime in bash and curl that makes good and bad Runtime API calls and writes each
