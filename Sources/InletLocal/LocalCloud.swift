@@ -70,6 +70,8 @@ public struct LocalCloudError: Error, Sendable, CustomStringConvertible {
         case functionConfiguration = "function_configuration"
         /// The S3 store under the data directory could not be opened or its buckets made.
         case s3StoreFailed = "s3_store_failed"
+        /// The warehouse under the data directory could not be opened, or a pipe not started.
+        case warehouseFailed = "warehouse_failed"
     }
     /// The reason.
     public var code: Code
