@@ -94,6 +94,13 @@ struct LocalCommand: AsyncParsableCommand {
         } catch {
             throw CLIError("inlet local cannot start: \(error)")
         }
+        // The pipes observe the store before Firehose can deliver (its recovery may).
+        let warehouse: LocalWarehouse
+        do {
+            warehouse = try await LocalWarehouse.open(options: options, store: store)
+        } catch {
+            throw CLIError("inlet local cannot start: \(error)")
+        }
         let cloud: LocalCloud
         do {
             cloud = try await LocalCloud.start(options: options, sink: store, s3: { await s3.handle($0) })
@@ -103,7 +110,8 @@ struct LocalCommand: AsyncParsableCommand {
         let server = LocalServer(
             configuration: LocalServerConfiguration(host: host, port: port), router: cloud.router)
         let recovered = cloud.recoveredRecords
-        let (dataBucket, stream, dataDir) = (self.dataBucket, self.stream, self.dataDir)
+        let (dataBucket, errorBucket, stream, dataDir) = (self.dataBucket, self.errorBucket, self.stream, self.dataDir)
+        let warehousePath = warehouse.path
         let routesText = routes.joined(separator: ", ")
         do {
             try await server.run { bound in
@@ -117,6 +125,8 @@ struct LocalCommand: AsyncParsableCommand {
                     "  HTTP API      \(routesText) at \(address.baseURL)",
                     "  Firehose      stream \(stream) → s3://\(dataBucket)/",
                     "  S3            path-style at \(address.baseURL) (stored under \(dataDir)/s3)",
+                    "  Snowpipe      EVENTS_PIPE s3://\(dataBucket)/ → RAW_EVENTS, ERRORS_PIPE s3://\(errorBucket)/errors/ → RAW_ERRORS",
+                    "  warehouse     \(warehousePath) (inlet query \"SELECT * FROM events_dedup\" --data-dir \(dataDir))",
                     "  Lambda invoke POST \(address.baseURL)/2015-03-31/functions/function/invocations",
                     "  health        GET  \(address.baseURL)/health",
                     "",
@@ -131,6 +141,9 @@ struct LocalCommand: AsyncParsableCommand {
         } catch {
             throw CLIError("inlet local stopped: \(error)")
         }
-        print("inlet local stopped; buffers flushed to s3://\(dataBucket)")
+        // The flush's objects are queued by now: load them before exiting.
+        await warehouse.waitUntilLoaded()
+        await warehouse.stop()
+        print("inlet local stopped; buffers flushed to s3://\(dataBucket) and loaded into \(warehousePath)")
     }
 }

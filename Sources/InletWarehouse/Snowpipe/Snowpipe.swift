@@ -78,10 +78,10 @@ public actor Snowpipe {
     // MARK: Life cycle
 
     /// Declares the pipe in the warehouse, forgets history older than 14 days, starts the loader
-    /// and queues the stage's files not loaded yet. Returns how many it queued.
+    /// and queues the stage's files not loaded yet. Returns the keys it queued.
     @discardableResult
-    public func start() async throws(WarehouseError) -> Int {
-        guard !started else { return 0 }
+    public func start() async throws(WarehouseError) -> [String] {
+        guard !started else { return [] }
         started = true
         try await warehouse.define(definition)
         try await warehouse.purgeHistory()
@@ -102,9 +102,9 @@ public actor Snowpipe {
     }
 
     /// Queues the stage's files modified in the last 7 days that the load history does not hold
-    /// (`ALTER PIPE … REFRESH`); returns how many were queued.
+    /// (`ALTER PIPE … REFRESH`); returns the keys queued, oldest first.
     @discardableResult
-    public func refresh() async throws(WarehouseError) -> Int {
+    public func refresh() async throws(WarehouseError) -> [String] {
         let listed: [StagedObjectInfo]
         do {
             listed = try await stage.list(bucket: definition.bucket, prefix: definition.prefix)
@@ -118,9 +118,7 @@ public actor Snowpipe {
                 && !loaded.contains($0.key)
         }.sorted { ($0.lastModifiedMillis, $0.key) < ($1.lastModifiedMillis, $1.key) }
         let received = now()
-        var count = 0
-        for info in fresh where enqueue(info.key, receivedAt: received) { count += 1 }
-        return count
+        return fresh.map(\.key).filter { enqueue($0, receivedAt: received) }
     }
 
     /// Stops loading after the file in progress; files still queued stay unloaded until the next
