@@ -151,7 +151,7 @@ let package = Package(
         .testTarget(
             name: "InletWarehouseTests",
             dependencies: [
-                "InletWarehouse", "InletCore", "InletCompression", "InletEmulator", "InletLocal", "InletHTTP",
+                "InletWarehouse", "InletCore", "InletCompression", "InletEmulator", "InletLocal", "InletTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(
