@@ -22,6 +22,9 @@ struct LocalCommand: AsyncParsableCommand {
 
             The buffer interval defaults to 5 s (AWS: 0-900 s, default 300 s) so that
             objects appear quickly while developing.
+
+            Delivered objects and error envelopes are loaded into <data-dir>/warehouse/inlet.db
+            by the local Snowpipes: see inlet query and inlet pipe.
             """)
 
     @Option(help: "The port to listen on (0 picks a free one).")
