@@ -20,6 +20,7 @@ struct PipeOptions: ParsableArguments {
 
     /// The warehouse, and the pipes asked for: those inlet local declared, or its defaults.
     func open() async throws -> (Warehouse, [Snowpipe]) {
+        try requireDataDirectory(dataDir)
         do {
             let warehouse = try Warehouse(path: Warehouse.path(dataDirectory: dataDir))
             var definitions = try await warehouse.pipes()

@@ -42,6 +42,7 @@ struct QueryCommand: AsyncParsableCommand {
 
     func run() async throws {
         let text = sql == "-" ? String(decoding: try CLIInput.read("-"), as: UTF8.self) : sql
+        try requireDataDirectory(dataDir)
         let result: QueryResult
         do {
             let reader = try WarehouseReader(path: Warehouse.path(dataDirectory: dataDir))
@@ -54,5 +55,13 @@ struct QueryCommand: AsyncParsableCommand {
         case .json: writeStdout(Array(result.renderJSON().utf8))
         case .csv: writeStdout(Array(result.renderCSV().utf8))
         }
+    }
+}
+
+/// Throws unless `path` is a folder: a mistyped --data-dir should not create an empty warehouse.
+func requireDataDirectory(_ path: String) throws {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+        throw CLIError("there is no data directory at '\(path)'; start inlet local --data-dir \(path) first, or pass --data-dir")
     }
 }
