@@ -104,7 +104,7 @@ let package = Package(
         .executableTarget(
             name: "InletCLI",
             dependencies: [
-                "InletCore", "InletCompression", "InletLocal", "InletEmulator", "InletWarehouse",
+                "InletCore", "InletCompression", "InletLocal", "InletEmulator", "InletSigV4", "InletHTTP", "InletWarehouse",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(

@@ -12,9 +12,14 @@ import Logging
 
 /// The `bootstrap` of a `provided.al2023` custom runtime: read the environment once,
 /// build the handler, then serve invocations until the Runtime API goes away.
+///
+/// The start is synchronous on the main thread up to the first `GET /next`: no task, no
+/// thread of Swift's pool and none of the transport's is started before it, so a cold start
+/// costs process loading plus one request. The loop then runs as a task, and the main
+/// thread just waits.
 @main
 enum Bootstrap {
-    static func main() async {
+    static func main() {
         signal(SIGPIPE, SIG_IGN)
         let environment = readEnvironment()
         LambdaLogHandler.bootstrap(environment: environment)
@@ -29,8 +34,15 @@ enum Bootstrap {
             configuration = try FunctionConfiguration.fromEnvironment(environment)
         } catch {
             logger.critical("initialisation failed: \(error.message)")
-            try? await client.reportInitError(
+            try? client.reportInitErrorBlocking(
                 LambdaErrorReport(errorMessage: error.message, errorType: "InitError.\(error.code.rawValue)"))
+            exit(1)
+        }
+        let first: (LambdaContext, [UInt8])
+        do {
+            first = try client.nextBlocking()
+        } catch {
+            logger.critical("the Runtime API failed: \(error)")
             exit(1)
         }
         let transport = CurlTransport(configuration: .default.with { $0.connectTimeout = .seconds(2) })
@@ -38,12 +50,17 @@ enum Bootstrap {
             configuration: configuration,
             firehose: FirehoseClient(configuration: configuration.aws, transport: transport),
             s3: S3Client(configuration: configuration.aws, transport: transport))
-        do {
-            try await LambdaRuntime(client: client, handler: handler, logger: logger).run()
-        } catch {
-            logger.critical("the Runtime API failed: \(error)")
+        let runtime = LambdaRuntime(client: client, handler: handler, logger: logger)
+        Task.detached {
+            do {
+                try await runtime.run(first: first)
+            } catch {
+                logger.critical("the Runtime API failed: \(error)")
+            }
             exit(1)
         }
+        // The loop exits the process; Lambda stops it with SIGKILL or SIGTERM (default actions).
+        while true { pause() }
     }
 
     /// The process environment, read once.

@@ -7,6 +7,7 @@ struct Inlet: AsyncParsableCommand {
         commandName: "inlet",
         abstract: "Turn HTTP POSTs of JSON events into queryable rows: validate, enrich, deliver.",
         subcommands: [
-            ValidateCommand.self, BenchCommand.self, LocalCommand.self, QueryCommand.self, PipeCommand.self,
+            ValidateCommand.self, BenchCommand.self, LocalCommand.self, SendCommand.self, QueryCommand.self,
+            PipeCommand.self,
         ])
 }

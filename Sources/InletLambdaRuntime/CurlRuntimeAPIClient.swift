@@ -43,7 +43,40 @@ public struct CurlRuntimeAPIClient: RuntimeAPIClient {
     }
 
     public func next() async throws -> (LambdaContext, [UInt8]) {
-        let response = try await send(HTTPRequest(method: .get, url: base + RuntimeAPI.nextPath))
+        try Self.invocation(from: try await send(nextRequest))
+    }
+
+    /// `GET /next` on the calling thread, before anything async has started: the first
+    /// invocation of a cold start, so the process reaches its first `/next` without waiting
+    /// for Swift's and the transport's threads to start.
+    @available(*, noasync, message: "blocks the calling thread; use next() from async code")
+    public func nextBlocking() throws -> (LambdaContext, [UInt8]) {
+        let response: HTTPResponse
+        do {
+            response = try transport.sendBlocking(nextRequest, timeout: nil)
+        } catch {
+            throw RuntimeAPIError(code: .unreachable, message: error.message, status: nil)
+        }
+        return try Self.invocation(from: response)
+    }
+
+    /// `POST /runtime/init/error` on the calling thread, for a failure before the loop starts.
+    @available(*, noasync, message: "blocks the calling thread; use reportInitError(_:) from async code")
+    public func reportInitErrorBlocking(_ report: LambdaErrorReport) throws {
+        let request = postRequest(RuntimeAPI.initErrorPath, body: report.json, errorType: report.errorType)
+        let response: HTTPResponse
+        do {
+            response = try transport.sendBlocking(request, timeout: nil)
+        } catch {
+            throw RuntimeAPIError(code: .unreachable, message: error.message, status: nil)
+        }
+        try Self.check(response, path: RuntimeAPI.initErrorPath)
+    }
+
+    var nextRequest: HTTPRequest { HTTPRequest(method: .get, url: base + RuntimeAPI.nextPath) }
+
+    /// The invocation a `/next` response carries.
+    static func invocation(from response: HTTPResponse) throws -> (LambdaContext, [UInt8]) {
         guard response.status == 200 else {
             throw RuntimeAPIError(
                 code: .unexpectedStatus, message: "GET /next answered \(response.status)", status: response.status)
@@ -67,9 +100,17 @@ public struct CurlRuntimeAPIClient: RuntimeAPIClient {
     }
 
     func post(_ path: String, body: [UInt8], errorType: String?) async throws {
+        try Self.check(try await send(postRequest(path, body: body, errorType: errorType)), path: path)
+    }
+
+    func postRequest(_ path: String, body: [UInt8], errorType: String?) -> HTTPRequest {
         var headers = HTTPHeaders([("Content-Type", "application/json")])
         if let errorType { headers.add(name: RuntimeAPI.Header.functionErrorType, value: errorType) }
-        let response = try await send(HTTPRequest(method: .post, url: base + path, headers: headers, body: body))
+        return HTTPRequest(method: .post, url: base + path, headers: headers, body: body)
+    }
+
+    /// Throws unless a POST was answered 2xx.
+    static func check(_ response: HTTPResponse, path: String) throws {
         guard (200..<300).contains(response.status) else {
             throw RuntimeAPIError(
                 code: .unexpectedStatus,

@@ -21,11 +21,21 @@ public struct LambdaRuntime<Client: RuntimeAPIClient, Handler: LambdaHandler>: S
 
     /// Runs invocations until cancelled, or until `maxInvocations` (for tests) is reached.
     /// Returns when the Runtime API cannot be reached; the caller should exit then.
-    public func run(maxInvocations: Int? = nil) async throws {
+    ///
+    /// - Parameter first: an invocation already taken from `/next` (a cold start's first,
+    ///   fetched before the async world started); it is handled before the next `/next`.
+    public func run(first: (LambdaContext, [UInt8])? = nil, maxInvocations: Int? = nil) async throws {
         var served = 0
+        var pending = first
         while !Task.isCancelled {
             if let maxInvocations, served >= maxInvocations { return }
-            let (context, payload) = try await client.next()
+            let (context, payload): (LambdaContext, [UInt8])
+            if let taken = pending {
+                (context, payload) = taken
+                pending = nil
+            } else {
+                (context, payload) = try await client.next()
+            }
             served += 1
             if let traceId = context.traceId {
                 setenv(RuntimeAPI.Variable.traceId, traceId, 1)

@@ -5,10 +5,10 @@ import InletFunction
 import InletSigV4
 import Logging
 
-/// What `inlet local` runs: one delivery stream, the ingest function in process, and the
-/// HTTP API in front of it.
+/// What `inlet local` runs: one delivery stream, the ingest function (in process, or as
+/// processes speaking the Runtime API), and the HTTP API in front of it.
 public struct LocalCloudOptions: Sendable {
-    /// Where the emulator keeps its state (`firehose/`, and `s3/` for the sink).
+    /// Where the emulator keeps its state (`firehose/` buffers, `s3/` objects).
     public var dataDirectory: String
     /// The delivery stream the function writes to.
     public var streamName: String
@@ -28,13 +28,21 @@ public struct LocalCloudOptions: Sendable {
     public var functionTimeoutMillis: Int64
     /// The HTTP API's routes.
     public var routes: [APIGatewayRoute]
+    /// The access keys whose SigV4 signatures the Firehose and S3 endpoints accept; empty
+    /// turns signature checks off (`inlet local --no-auth`). The first key is the one the
+    /// function signs with.
+    public var accessKeys: [AWSCredentials]
+    /// Runs the function as processes speaking the Runtime API (`--function-command`)
+    /// instead of in process; ``LocalCloud/start(options:flushPeriod:logger:)`` adds the
+    /// stream, the buckets and the key pair to its environment.
+    public var functionProcesses: RuntimeAPIConfiguration? = nil
 
     /// Options; the defaults are `inlet local`'s.
     public init(
         dataDirectory: String = "./.inlet", streamName: String = "inlet-events", dataBucket: String = "inlet-data",
         errorBucket: String = "inlet-errors", bufferIntervalSeconds: Int = 5, bufferSizeMiB: Int = 5, gzip: Bool = false,
         payloadFormat: APIGatewayEmulator.PayloadFormat = .v2, functionTimeoutMillis: Int64 = 30_000,
-        routes: [APIGatewayRoute] = [.postEvents]
+        routes: [APIGatewayRoute] = [.postEvents], accessKeys: [AWSCredentials] = [LocalCloud.credentials]
     ) {
         self.dataDirectory = dataDirectory
         self.streamName = streamName
@@ -46,6 +54,13 @@ public struct LocalCloudOptions: Sendable {
         self.payloadFormat = payloadFormat
         self.functionTimeoutMillis = functionTimeoutMillis
         self.routes = routes
+        self.accessKeys = accessKeys
+    }
+
+    /// The check the port applies to Firehose and S3 requests: SigV4 against ``accessKeys``
+    /// in ``LocalCloud/region`` with AWS's 15-minute clock skew, or none when there are no keys.
+    public var authenticator: SigV4Authenticator {
+        accessKeys.isEmpty ? .disabled : SigV4Authenticator(credentials: accessKeys, region: LocalCloud.region)
     }
 
     /// The delivery stream as the emulator declares it: records get a newline appended (the
@@ -82,13 +97,21 @@ public struct LocalCloudError: Error, Sendable, CustomStringConvertible {
     public var description: String { "\(code.rawValue): \(message)" }
 }
 
-/// The AWS side of Inlet's pipeline, assembled for one process: the Firehose emulator
-/// (recovered from the data directory, with its stream declared and its flush timer
-/// running), the ingest function in process with AWS clients on a ``LoopbackTransport``,
-/// the HTTP API in front of it, and the ``LocalRouter`` over all of them.
+/// The AWS side of Inlet's pipeline, assembled for one process: the file-backed S3 store
+/// with the data and error buckets, the warehouse and its pipes loading what lands there
+/// (``LocalWarehouse``), the Firehose emulator delivering into it (recovered
+/// from the data directory, with its stream declared and its flush timer running), the
+/// ingest function in process with AWS clients on a ``LoopbackTransport`` (or, with
+/// ``LocalCloudOptions/functionProcesses``, a ``RuntimeAPIFunctionHost``), the HTTP API in
+/// front of it, and the ``LocalRouter`` over all of them.
+///
+/// Firehose and S3 requests arriving at the port are checked with SigV4 against
+/// ``LocalCloudOptions/accessKeys``; function processes sign with the first key. The
+/// in-process function's own calls go through the loopback transport, which never leaves
+/// the process, and are trusted.
 public struct LocalCloud: Sendable {
-    /// The fixed key pair of `inlet local`. It is printed for clients to use; the emulator
-    /// does not check signatures yet, so any key works, but these are the ones to set.
+    /// The default key pair of `inlet local`: printed for clients to use, and the one the
+    /// Firehose and S3 endpoints accept unless `--access-key` names others.
     public static let credentials = AWSCredentials(
         accessKeyId: "AKIAINLETLOCAL000001", secretAccessKey: "inlet-local-secret-key-not-a-real-secret")
     /// The region of the local cloud.
@@ -96,27 +119,26 @@ public struct LocalCloud: Sendable {
 
     /// The Firehose emulator.
     public let emulator: FirehoseEmulator
+    /// The S3 store under `<data-dir>/s3`, which Firehose delivers into.
+    public let store: LocalS3Store
+    /// The warehouse under `<data-dir>/warehouse` and the pipes loading it from the store.
+    public let warehouse: LocalWarehouse
     /// The services by request.
     public let router: LocalRouter
     /// How many buffered records recovery found in the data directory.
     public let recoveredRecords: Int
 
-    /// Recovers the emulator's state from `options.dataDirectory`, declares the stream,
-    /// starts the flush timer and builds the function and the router.
+    /// Opens the S3 store and recovers the Firehose state under `options.dataDirectory`,
+    /// declares the stream, starts the flush timer and builds the function and the router.
     ///
-    /// - Parameters:
-    ///   - sink: where Firehose delivers objects (``DirectoryObjectSink`` until the S3 store
-    ///     lands).
-    ///   - s3: the S3 handler, for clients and for the function's error objects; nil until the
-    ///     S3 service lands: the port then answers S3 requests 404, and the function's error
-    ///     objects go to ``DirectoryObjectSink/placeholderS3(_:)`` under `<data-dir>/s3`.
-    ///   - flushPeriod: how often the timer checks the buffers.
+    /// - Parameter flushPeriod: how often the timer checks the buffers.
     public static func start(
-        options: LocalCloudOptions, sink: any ObjectSink,
-        s3: (@Sendable (LocalRequest) async -> LocalResponse)? = nil, flushPeriod: Duration = .seconds(1),
-        logger: Logger = Logger(label: "inlet.local")
+        options: LocalCloudOptions, flushPeriod: Duration = .seconds(1), logger: Logger = Logger(label: "inlet.local")
     ) async throws(LocalCloudError) -> LocalCloud {
-        let emulator = FirehoseEmulator(dataDirectory: options.dataDirectory, sink: sink)
+        let store = try await openStore(options: options)
+        // The pipes observe the store before Firehose can deliver into it (its recovery may).
+        let warehouse = try await LocalWarehouse.open(options: options, store: store)
+        let emulator = FirehoseEmulator(dataDirectory: options.dataDirectory, sink: store)
         let recovered: Int
         do {
             recovered = try await emulator.recover()
@@ -133,15 +155,19 @@ public struct LocalCloud: Sendable {
         }
         await emulator.startTimer(period: flushPeriod)
 
-        let firehose = FirehoseService(emulator: emulator, region: region)
-        // Until the S3 service lands, the function's error objects go to files beside the deliveries.
-        let placeholder = DirectoryObjectSink(root: options.dataDirectory + "/s3")
-        let transport = LoopbackTransport(firehose: firehose, s3: s3 ?? { await placeholder.placeholderS3($0) })
+        let authenticator = options.authenticator
+        let firehose = FirehoseService(emulator: emulator, region: region, authenticator: authenticator)
+        let s3 = S3Service(store: store, authenticator: authenticator, region: region)
+        // The function's calls never leave the process: the loopback services skip the signature check.
+        let trustedFirehose = FirehoseService(emulator: emulator, region: region, authenticator: .disabled)
+        let trustedS3 = S3Service(store: store, authenticator: .disabled, region: region)
+        let transport = LoopbackTransport(firehose: trustedFirehose, s3: { await trustedS3.handle($0) })
+        let signer = options.accessKeys.first ?? credentials
         let configuration: FunctionConfiguration
         do {
             configuration = try FunctionConfiguration.fromEnvironment([
                 "DELIVERY_STREAM_NAME": options.streamName, "ERROR_BUCKET_NAME": options.errorBucket,
-                "AWS_ACCESS_KEY_ID": credentials.accessKeyId, "AWS_SECRET_ACCESS_KEY": credentials.secretAccessKey,
+                "AWS_ACCESS_KEY_ID": signer.accessKeyId, "AWS_SECRET_ACCESS_KEY": signer.secretAccessKey,
                 "AWS_REGION": region,
                 // The loopback transport never opens a socket; the URL only shapes the requests.
                 "AWS_ENDPOINT_URL": "http://127.0.0.1:4577",
@@ -153,22 +179,21 @@ public struct LocalCloud: Sendable {
             configuration: configuration,
             firehose: FirehoseClient(configuration: configuration.aws, transport: transport),
             s3: S3Client(configuration: configuration.aws, transport: transport))
-        let host = InProcessFunctionHost(handler: function, logger: logger)
+        let runtimeAPI = options.functionProcesses.map { RuntimeAPIFunctionHost(configuration: processes($0, options)) }
+        let host: any FunctionHost = runtimeAPI ?? InProcessFunctionHost(handler: function, logger: logger)
         let gateway = APIGatewayEmulator(
             host: host, routes: options.routes, payloadFormat: options.payloadFormat,
             functionTimeoutMillis: options.functionTimeoutMillis)
         let router = LocalRouter(
             firehose: firehose, gateway: gateway, function: host, functionTimeoutMillis: options.functionTimeoutMillis,
-            s3: s3)
-        return LocalCloud(emulator: emulator, router: router, recoveredRecords: recovered)
+            s3: { await s3.handle($0) }, runtimeAPI: runtimeAPI)
+        return LocalCloud(
+            emulator: emulator, store: store, warehouse: warehouse, router: router, recoveredRecords: recovered)
     }
 
-    /// Opens the file-backed S3 store under `options.dataDirectory`, makes sure the data
-    /// and error buckets exist, and returns it with the S3 service over it. Pass the store
-    /// as ``start(options:sink:s3:flushPeriod:logger:)``'s sink and the service as its `s3`,
-    /// so Firehose delivers into it, the function writes its error objects to it, and S3
-    /// clients read both over the port.
-    public static func openS3(options: LocalCloudOptions) async throws(LocalCloudError) -> (LocalS3Store, S3Service) {
+    /// Opens the file-backed S3 store under `options.dataDirectory` and makes sure the data
+    /// and error buckets exist.
+    static func openStore(options: LocalCloudOptions) async throws(LocalCloudError) -> LocalS3Store {
         let store: LocalS3Store
         do {
             store = try LocalS3Store(dataDirectory: options.dataDirectory)
@@ -186,14 +211,33 @@ public struct LocalCloud: Sendable {
                 throw LocalCloudError(code: .s3StoreFailed, message: "cannot create the bucket '\(bucket)': \(error)")
             }
         }
-        return (store, S3Service(store: store, authenticator: .disabled, region: region))
+        return store
+    }
+
+    /// The function's processes as `options` configure them: the environment gets the
+    /// stream, the error bucket, the local key pair and the region (variables the
+    /// configuration already sets win); `AWS_ENDPOINT_URL` and `AWS_LAMBDA_RUNTIME_API` come
+    /// from the bound address.
+    static func processes(_ configuration: RuntimeAPIConfiguration, _ options: LocalCloudOptions) -> RuntimeAPIConfiguration {
+        var configuration = configuration
+        configuration.region = region
+        let key = options.accessKeys.first ?? credentials
+        let local = [
+            "DELIVERY_STREAM_NAME": options.streamName, "ERROR_BUCKET_NAME": options.errorBucket,
+            "AWS_ACCESS_KEY_ID": key.accessKeyId, "AWS_SECRET_ACCESS_KEY": key.secretAccessKey,
+        ]
+        configuration.environment = local.merging(configuration.environment) { $1 }
+        return configuration
     }
 
     /// The environment variables that point the AWS CLI and SDKs at a server on `address`.
-    public static func environment(_ address: LocalServerAddress) -> [(name: String, value: String)] {
+    /// - Parameter key: the key pair clients sign with (the default ``credentials``).
+    public static func environment(_ address: LocalServerAddress, key: AWSCredentials = credentials)
+        -> [(name: String, value: String)]
+    {
         [
-            ("AWS_ENDPOINT_URL", address.baseURL), ("AWS_ACCESS_KEY_ID", credentials.accessKeyId),
-            ("AWS_SECRET_ACCESS_KEY", credentials.secretAccessKey), ("AWS_REGION", region),
+            ("AWS_ENDPOINT_URL", address.baseURL), ("AWS_ACCESS_KEY_ID", key.accessKeyId),
+            ("AWS_SECRET_ACCESS_KEY", key.secretAccessKey), ("AWS_REGION", region),
             // botocore (boto3, the AWS CLI) reads the region only from this one.
             ("AWS_DEFAULT_REGION", region),
         ]

@@ -11,6 +11,9 @@ public enum LocalDestination: Sendable, Equatable {
     case health
     /// `POST /2015-03-31/functions/NAME/invocations`: a direct, RIE-style invoke.
     case invoke
+    /// `/2018-06-01/runtime/…` (or a pooled process's `/_runtime/N/2018-06-01/runtime/…`):
+    /// the Runtime API the function's processes call, when the function runs as processes.
+    case runtime
     /// A route of the HTTP API in front of the function.
     case gateway
     /// S3 (everything else, when an S3 handler is configured).
@@ -28,6 +31,8 @@ public enum LocalDestination: Sendable, Equatable {
 /// 2. `GET /health` → `200 {"status":"ok"}`.
 /// 3. `POST /2015-03-31/functions/NAME/invocations` → the function, as the Lambda Runtime
 ///    Interface Emulator (RIE) and Lambda's Invoke API answer (any NAME; RIE uses `function`).
+///    With the function running as processes (``runtimeAPI``), `/2018-06-01/runtime/…` and
+///    `/_runtime/N/…` → the Runtime API those processes call.
 /// 4. An exact route of the HTTP API (`POST /events` by default) → the gateway.
 /// 5. A SigV4-signed request (an `Authorization: AWS4-HMAC-SHA256 …` header or an
 ///    `X-Amz-Algorithm` query parameter) → S3, so that a `$default` route does not swallow
@@ -57,12 +62,16 @@ public struct LocalRouter: Sendable {
     public var s3: (@Sendable (LocalRequest) async -> LocalResponse)?
     /// The wall clock in epoch milliseconds.
     public var now: @Sendable () -> Int64
+    /// The host running the function as processes, whose Runtime API this port serves; nil
+    /// when the function runs in process. ``LocalServer`` tells it the bound address and
+    /// stops its processes before it shuts down.
+    public var runtimeAPI: RuntimeAPIFunctionHost?
 
     /// A router over the given services.
     public init(
         firehose: FirehoseService, gateway: APIGatewayEmulator? = nil, function: (any FunctionHost)? = nil,
         functionTimeoutMillis: Int64 = 30_000, s3: (@Sendable (LocalRequest) async -> LocalResponse)? = nil,
-        now: @escaping @Sendable () -> Int64 = FirehoseEmulator.systemMillis
+        now: @escaping @Sendable () -> Int64 = FirehoseEmulator.systemMillis, runtimeAPI: RuntimeAPIFunctionHost? = nil
     ) {
         self.firehose = firehose
         self.gateway = gateway
@@ -70,6 +79,7 @@ public struct LocalRouter: Sendable {
         self.functionTimeoutMillis = functionTimeoutMillis
         self.s3 = s3
         self.now = now
+        self.runtimeAPI = runtimeAPI
     }
 
     // MARK: Routing
@@ -79,6 +89,7 @@ public struct LocalRouter: Sendable {
         if let target = headers["X-Amz-Target"], target.hasPrefix(FirehoseService.targetPrefix) { return .firehose }
         if method == "GET" && rawPath == "/health" { return .health }
         if method == "POST" && Self.isInvokePath(rawPath) { return function == nil ? .notFound : .invoke }
+        if runtimeAPI != nil && RuntimeAPIFunctionHost.isRuntimeAPIPath(rawPath) { return .runtime }
         if let gateway, gateway.routes.contains(where: { $0.path != nil && $0.matches(method: method, path: rawPath) }) {
             return .gateway
         }
@@ -93,6 +104,7 @@ public struct LocalRouter: Sendable {
         switch destination {
         case .gateway: return APIGatewayEmulator.maximumBodyBytes
         case .invoke: return LambdaLimits.maximumRequestBytes
+        case .runtime: return LambdaLimits.maximumResponseBytes
         case .firehose: return maximumFirehoseBodyBytes
         case .s3: return maximumS3BodyBytes
         case .health, .notFound: return maximumOtherBodyBytes
@@ -130,6 +142,9 @@ public struct LocalRouter: Sendable {
             return Self.json(200, #"{"status":"ok"}"#)
         case .invoke:
             return await invoke(request)
+        case .runtime:
+            guard let runtimeAPI else { return Self.notFound(request) }
+            return await runtimeAPI.handle(request)
         case .gateway:
             guard let gateway else { return Self.notFound(request) }
             return await gateway.handle(request, now: now())
@@ -141,6 +156,14 @@ public struct LocalRouter: Sendable {
         }
     }
 
+    /// The answer when the body of `request` (read without its body) is over `limit`: for
+    /// the Runtime API the function host's (which also fails the invocation, as Lambda
+    /// does), otherwise ``bodyTooLarge(_:limit:)``.
+    public func refuse(_ request: LocalRequest, at destination: LocalDestination, limit: Int) async -> LocalResponse {
+        if destination == .runtime, let runtimeAPI { return await runtimeAPI.refuseOversized(request) }
+        return Self.bodyTooLarge(destination, limit: limit)
+    }
+
     /// The answer when a body is over ``bodyLimit(_:)``, in the destination's error format.
     public static func bodyTooLarge(_ destination: LocalDestination, limit: Int) -> LocalResponse {
         switch destination {
@@ -150,6 +173,11 @@ public struct LocalRouter: Sendable {
         case .invoke:
             return lambdaServiceError(413, type: "RequestEntityTooLargeException",
                 message: "Request must be smaller than \(limit) bytes for the InvokeFunction operation")
+        case .runtime:
+            var body: [UInt8] = Array(#"{"errorMessage":"#.utf8)
+            JSONText.appendQuoted("Exceeded maximum allowed payload size (\(limit) bytes).", to: &body)
+            body.append(contentsOf: #","errorType":"RequestEntityTooLarge"}"#.utf8)
+            return LocalResponse(status: 413, headers: HTTPHeaders([("Content-Type", "application/json")]), body: body)
         case .firehose:
             var body: [UInt8] = Array(#"{"__type":"ValidationException","message":"#.utf8)
             JSONText.appendQuoted("The request body is larger than the emulator reads (\(limit) bytes).", to: &body)
@@ -172,9 +200,11 @@ public struct LocalRouter: Sendable {
     // MARK: Direct invoke
 
     /// A direct invoke, answered as AWS's Runtime Interface Emulator (RIE) does (checked
-    /// against `aws-lambda-rie`): always 200 — the function's result; a function error's
-    /// JSON object (`errorMessage`, `errorType`); or, on a timeout, the text
-    /// `Task timed out after N.NN seconds`. Like Lambda's Invoke API (and unlike RIE), an
+    /// against `aws-lambda-rie`): 200 with the function's result; 200 with a function
+    /// error's JSON object (`errorMessage`, `errorType`); 200 with the text
+    /// `Task timed out after N.NN seconds` on a timeout; and 502 with the JSON report when
+    /// the runtime failed (an init error, or `Runtime.ExitError`; RIE sends an empty body for
+    /// a runtime that exits during init). Like Lambda's Invoke API (and unlike RIE), an
     /// error also carries `X-Amz-Function-Error: Unhandled`, which the SDKs report as
     /// `FunctionError`, and a payload over 6 MB is `413 RequestEntityTooLargeException`
     /// (RIE passes it on).
@@ -196,6 +226,10 @@ public struct LocalRouter: Sendable {
             headers.add(name: "Content-Type", value: "application/json")
             headers.add(name: "X-Amz-Function-Error", value: "Unhandled")
             return LocalResponse(status: 200, headers: headers, body: report.json)
+        case .runtimeFailed(let report):
+            headers.add(name: "Content-Type", value: "application/json")
+            headers.add(name: "X-Amz-Function-Error", value: "Unhandled")
+            return LocalResponse(status: 502, headers: headers, body: report.json)
         case .timedOut:
             headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
             headers.add(name: "X-Amz-Function-Error", value: "Unhandled")

@@ -41,6 +41,26 @@ public struct LocalServerAddress: Sendable, Equatable, CustomStringConvertible {
 
     /// The base URL.
     public var description: String { baseURL }
+
+    /// The address to connect to from this machine: a wildcard bind (`0.0.0.0`, `::`) is
+    /// reached through loopback.
+    public var reachable: LocalServerAddress {
+        var address = self
+        if address.host == "0.0.0.0" { address.host = "127.0.0.1" }
+        if address.host == "::" { address.host = "::1" }
+        return address
+    }
+}
+
+/// Stops the function's processes when the server shuts down (before the HTTP server, see
+/// ``LocalServer/run(onListening:)``).
+struct FunctionProcessesService: Service {
+    let host: RuntimeAPIFunctionHost
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await host.shutdown()
+    }
 }
 
 /// A failure to start or run ``LocalServer``.
@@ -94,8 +114,10 @@ struct LocalRequestContext: RequestContext, RemoteAddressRequestContext {
 ///   on to every accepted connection; so small responses are not held back by Nagle.
 ///
 /// ``run(onListening:)`` serves until its task is cancelled or the process gets SIGINT or
-/// SIGTERM, then stops accepting, finishes the requests in flight, and flushes every Firehose
-/// buffer to the sink (``FirehoseEmulator/shutdown()``) before it returns.
+/// SIGTERM, then stops the function's processes (when ``LocalRouter/runtimeAPI`` runs it as
+/// processes: SIGTERM, then SIGKILL, all reaped), stops accepting, finishes the requests in
+/// flight, and flushes every Firehose buffer to the sink (``FirehoseEmulator/shutdown()``)
+/// before it returns. Once bound it tells ``LocalRouter/runtimeAPI`` its address.
 public struct LocalServer: Sendable {
     /// Where to listen.
     public var configuration: LocalServerConfiguration
@@ -135,13 +157,20 @@ public struct LocalServer: Sendable {
                 address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in
                 let address = channel.localAddress
-                await onListening(
-                    LocalServerAddress(host: address?.ipAddress ?? configuration.host, port: address?.port ?? configuration.port))
+                let bound = LocalServerAddress(
+                    host: address?.ipAddress ?? configuration.host, port: address?.port ?? configuration.port)
+                await router.runtimeAPI?.listening(at: bound.reachable.baseURL)
+                await onListening(bound)
             },
             logger: logger)
+        // Services stop in reverse order: the function's processes first, so that their
+        // long-polling `/next` requests do not hold up the server's graceful shutdown.
+        var services: [any Service] = [app]
+        if let host = router.runtimeAPI { services.append(FunctionProcessesService(host: host)) }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [app], gracefulShutdownSignals: gracefulShutdownSignals, cancellationSignals: [], logger: logger))
+                services: services, gracefulShutdownSignals: gracefulShutdownSignals, cancellationSignals: [],
+                logger: logger))
         // Cancelling the caller's task shuts the server down gracefully, as a signal does:
         // the group runs in a task of its own so the cancellation does not reach the
         // connections, and triggers the group's graceful shutdown instead.
@@ -153,6 +182,7 @@ public struct LocalServer: Sendable {
                 Task { await group.triggerGracefulShutdown() }
             }
         } catch {
+            await router.runtimeAPI?.shutdown()
             await Self.flush(router)
             if error is IOError || "\(error)".contains("bind") {
                 throw LocalServerError(
@@ -182,19 +212,18 @@ public struct LocalServer: Sendable {
         let method = request.head.method.rawValue
         let destination = router.destination(method: method, rawPath: rawPath, rawQuery: rawQuery, headers: headers)
         let limit = LocalRouter.bodyLimit(destination)
+        var local = LocalRequest(
+            method: method, rawPath: rawPath, rawQuery: rawQuery, headers: headers,
+            remoteAddress: context.remoteAddress?.ipAddress)
         if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit {
-            return response(LocalRouter.bodyTooLarge(destination, limit: limit), method: method, closing: true)
+            return response(await router.refuse(local, at: destination, limit: limit), method: method, closing: true)
         }
-        var body: [UInt8] = []
         do {
             let buffer = try await request.body.collect(upTo: limit)
-            body = Array(buffer.readableBytesView)
+            local.body = Array(buffer.readableBytesView)
         } catch is NIOTooManyBytesError {
-            return response(LocalRouter.bodyTooLarge(destination, limit: limit), method: method, closing: true)
+            return response(await router.refuse(local, at: destination, limit: limit), method: method, closing: true)
         }
-        let local = LocalRequest(
-            method: method, rawPath: rawPath, rawQuery: rawQuery, headers: headers, body: body,
-            remoteAddress: context.remoteAddress?.ipAddress)
         return response(await router.handle(local, at: destination), method: method, closing: false)
     }
 

@@ -52,7 +52,7 @@ import Testing
         return try #require(try JSONSerialization.jsonObject(with: output) as? [[String: Any]])
     }
 
-    @Test(.enabled(if: botocoreAvailable)) func botocoreRequestsAndResponses() async throws {
+    @Test(.enabled(if: botocoreAvailable || PeerBinaries.peersRequired)) func botocoreRequestsAndResponses() async throws {
         let dir = temporaryDirectory()
         defer { removeDirectory(dir) }
         let sink = MemorySink()

@@ -1,5 +1,7 @@
 import Foundation
 import InletCore
+import InletHTTP
+import InletSigV4
 import InletEmulator
 import Testing
 
@@ -12,11 +14,11 @@ import Testing
     @Test func acceptedAndRejectedEventsLandInTheirBuckets() async throws {
         let directory = NSTemporaryDirectory() + "inlet-cloud-s3-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let options = LocalCloudOptions(dataDirectory: directory, bufferIntervalSeconds: 60)
-        let (store, s3) = try await LocalCloud.openS3(options: options)
-        let cloud = try await LocalCloud.start(options: options, sink: store, s3: { await s3.handle($0) })
+        // Unsigned S3 calls below: signature checks off, as with `--no-auth`.
+        let options = LocalCloudOptions(dataDirectory: directory, bufferIntervalSeconds: 60, accessKeys: [])
+        let cloud = try await LocalCloud.start(options: options, flushPeriod: .seconds(60))
         // Opening again finds the buckets it made.
-        _ = try await LocalCloud.openS3(options: options)
+        _ = try await LocalCloud.openStore(options: options)
 
         let post = LocalRequest(
             method: "POST", rawPath: "/events", headers: HTTPHeaders([("content-type", "application/x-ndjson")]),
@@ -41,5 +43,83 @@ import Testing
         let records = String(decoding: object.body, as: UTF8.self).split(separator: "\n")
         #expect(records.count == 2)
         #expect(records.allSatisfy { $0.contains("\"_ingest\":{\"event_id\"") })
+    }
+
+    @Test func firehoseAndS3RefuseUnsignedAndWronglySignedRequestsByDefault() async throws {
+        let directory = NSTemporaryDirectory() + "inlet-cloud-auth-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let options = LocalCloudOptions(dataDirectory: directory)
+        let cloud = try await LocalCloud.start(options: options)
+        defer { Task { await cloud.emulator.shutdown() } }
+        let host = "127.0.0.1:4577"
+        let list = #"{"Limit":10}"#
+
+        func firehose(_ signer: AWSCredentials?) async -> LocalResponse {
+            var request = HTTPRequest(
+                method: .post, url: "http://\(host)/",
+                headers: HTTPHeaders([
+                    ("Content-Type", "application/x-amz-json-1.1"),
+                    ("X-Amz-Target", "Firehose_20150804.ListDeliveryStreams"),
+                ]), body: Array(list.utf8))
+            if let signer { request = signed(request, signer, service: "firehose") }
+            return await cloud.router.handle(local(request))
+        }
+        func s3(_ signer: AWSCredentials?) async -> LocalResponse {
+            var request = HTTPRequest(method: .get, url: "http://\(host)/\(options.dataBucket)?list-type=2")
+            if let signer { request = signed(request, signer, service: "s3") }
+            return await cloud.router.handle(local(request))
+        }
+
+        let stranger = AWSCredentials(accessKeyId: "AKIASTRANGER00000001", secretAccessKey: "not-the-key")
+        let forged = AWSCredentials(accessKeyId: LocalCloud.credentials.accessKeyId, secretAccessKey: "wrong-secret")
+
+        let unsignedFirehose = await firehose(nil)
+        #expect(unsignedFirehose.status == 400)
+        #expect(unsignedFirehose.headers["x-amzn-ErrorType"] == "MissingAuthenticationTokenException")
+        #expect((await firehose(stranger)).headers["x-amzn-ErrorType"] == "UnrecognizedClientException")
+        #expect((await firehose(forged)).headers["x-amzn-ErrorType"] == "InvalidSignatureException")
+        let good = await firehose(LocalCloud.credentials)
+        #expect(good.status == 200)
+        #expect(String(decoding: good.body, as: UTF8.self).contains(options.streamName))
+
+        let unsignedS3 = await s3(nil)
+        #expect(unsignedS3.status == 403)
+        #expect(String(decoding: unsignedS3.body, as: UTF8.self).contains("<Code>AccessDenied</Code>"))
+        #expect(String(decoding: (await s3(stranger)).body, as: UTF8.self).contains("<Code>InvalidAccessKeyId</Code>"))
+        #expect(String(decoding: (await s3(forged)).body, as: UTF8.self).contains("<Code>SignatureDoesNotMatch</Code>"))
+        #expect((await s3(LocalCloud.credentials)).status == 200)
+
+        // The in-process function's own calls are trusted: an accepted event still reaches the bucket.
+        let post = LocalRequest(
+            method: "POST", rawPath: "/events", headers: HTTPHeaders([("content-type", "application/json")]),
+            body: Array(#"{"Id":"1"}"#.utf8))
+        #expect((await cloud.router.handle(post)).status == 200)
+        await cloud.emulator.flushAll()
+        let listing = await s3(LocalCloud.credentials)
+        #expect(String(decoding: listing.body, as: UTF8.self).contains("<KeyCount>1</KeyCount>"))
+    }
+
+    /// `request` signed now by `signer` for `service` in the local region.
+    func signed(_ request: HTTPRequest, _ signer: AWSCredentials, service: String) -> HTTPRequest {
+        let date = SigV4Date(secondsSince1970: Int64(Date().timeIntervalSince1970))
+        let signerV4 = SigV4Signer(credentials: signer, service: service, region: LocalCloud.region)
+        var headers = request.headers
+        headers.add(name: "Host", value: "127.0.0.1:4577")
+        let target = String(request.url.dropFirst("http://127.0.0.1:4577".count))
+        let signature = signerV4.sign(
+            SigV4Request(method: request.method.rawValue, host: "127.0.0.1:4577", target: target,
+                headers: headers.fields, payload: request.body.isEmpty ? .empty : .bytes(request.body)),
+            date: date)
+        for (name, value) in signature.all { headers.add(name: name, value: value) }
+        return HTTPRequest(method: request.method, url: request.url, headers: headers, body: request.body)
+    }
+
+    func local(_ request: HTTPRequest) -> LocalRequest {
+        let url = LoopbackTransport.parseURL(request.url)
+        var headers = request.headers
+        if !headers.contains(name: "host") { headers.add(name: "Host", value: url.host) }
+        return LocalRequest(
+            method: request.method.rawValue, rawPath: url.rawPath, rawQuery: url.rawQuery, headers: headers,
+            body: request.body)
     }
 }

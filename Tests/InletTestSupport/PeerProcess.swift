@@ -76,6 +76,29 @@ public enum PeerBinaries {
                 + "or set INLET_TEST_RIE")
     }
 
+    /// A command-line tool of the Python test peers (`aws`, `moto_server`, …): the copy in
+    /// `.venv-test/bin` (scripts/test.sh installs them), else the first one on `PATH`, else nil.
+    public static func pythonTool(_ name: String) -> String? {
+        let local = repository.appendingPathComponent(".venv-test/bin/\(name)").path
+        if FileManager.default.isExecutableFile(atPath: local) { return local }
+        for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
+            let path = "\(directory)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        return nil
+    }
+
+    /// Whether tests that need a peer must run rather than skip: under CI (`CI=true`) a missing
+    /// peer is a failure, not a skip, so a broken install cannot pass unnoticed.
+    public static let peersRequired = ProcessInfo.processInfo.environment["CI"] == "true"
+
+    /// The Python with the test peers (moto, boto3, awslambdaric): `.venv-test/bin/python3`
+    /// (scripts/test.sh makes it), else `python3` on PATH.
+    public static func python() -> String {
+        let venv = repository.appendingPathComponent(".venv-test/bin/python3").path
+        return FileManager.default.isExecutableFile(atPath: venv) ? venv : "python3"
+    }
+
     /// An executable product built next to the running test bundle (`swift build --build-tests` builds them).
     public static func builtProduct(_ name: String) throws -> String {
         let bundle = URL(fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))

@@ -13,9 +13,8 @@ import Testing
         let directory = temporaryDirectory("local-warehouse")
         defer { removeDirectory(directory) }
         let options = LocalCloudOptions(dataDirectory: directory, bufferIntervalSeconds: 60, gzip: true)
-        let (store, s3) = try await LocalCloud.openS3(options: options)
-        let warehouse = try await LocalWarehouse.open(options: options, store: store)
-        let cloud = try await LocalCloud.start(options: options, sink: store, s3: { await s3.handle($0) })
+        let cloud = try await LocalCloud.start(options: options)
+        let (store, warehouse) = (cloud.store, cloud.warehouse)
 
         let body = #"{"Id":"1","Name":"Ann","Age":"30","Sex":"F"}"# + "\n" + #"{"Id":""}"# + "\n" + #"{"Id":"3","Name":"Bo"}"# + "\n"
         let response = await cloud.router.handle(

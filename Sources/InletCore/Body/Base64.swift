@@ -71,43 +71,51 @@ public enum Base64 {
     /// Decodes strict base64: the standard alphabet, padded to a multiple of four.
     /// Line breaks and spaces are not accepted, as in AWS's own decoders.
     public static func decode<C: Collection>(_ text: C) throws(DecodingError) -> [UInt8] where C.Element == UInt8 {
-        let bytes = Array(text)
+        let result: Result<[UInt8], DecodingError>? = text.withContiguousStorageIfAvailable { decode(buffer: $0) }
+        if let result { return try result.get() }
+        return try Array(text).withUnsafeBufferPointer { decode(buffer: $0) }.get()
+    }
+
+    /// The decoder proper, over contiguous bytes: four characters at a time through the
+    /// table, with the checks for padding and foreign characters on the same pass.
+    static func decode(buffer bytes: UnsafeBufferPointer<UInt8>) -> Result<[UInt8], DecodingError> {
         let n = bytes.count
         guard n % 4 == 0 else {
-            throw DecodingError(offset: n, message: "the length \(n) is not a multiple of 4")
+            return .failure(DecodingError(offset: n, message: "the length \(n) is not a multiple of 4"))
         }
-        var out = [UInt8]()
-        out.reserveCapacity(n / 4 * 3)
-        var i = 0
-        while i < n {
-            var quad: (UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0)
-            var pad = 0
-            for k in 0..<4 {
-                let c = bytes[i + k]
-                var v: UInt32 = 0
-                if c == 0x3D && i + 4 == n && k >= 2 {
-                    pad += 1
-                } else {
-                    let d = decodeTable[Int(c)]
-                    if d == 0xFF || pad > 0 {
-                        throw DecodingError(offset: i + k, message: "character \(describe(c)) is not in the base64 alphabet")
+        guard n > 0 else { return .success([]) }
+        // Padding only in the last quad, and only in its last two places.
+        var pad = 0
+        if bytes[n - 1] == 0x3D { pad = bytes[n - 2] == 0x3D ? 2 : 1 }
+        let outputCount = n / 4 * 3 - pad
+        var failure: DecodingError? = nil
+        let out = decodeTable.withUnsafeBufferPointer { table in
+            [UInt8](unsafeUninitializedCapacity: outputCount) { output, initialized in
+                var i = 0, o = 0
+                while i < n {
+                    let last = i + 4 == n
+                    let c0 = bytes[i], c1 = bytes[i + 1]
+                    let c2 = last && pad == 2 ? 0x41 : bytes[i + 2]  // 'A' decodes to 0
+                    let c3 = last && pad >= 1 ? 0x41 : bytes[i + 3]
+                    let d0 = table[Int(c0)], d1 = table[Int(c1)], d2 = table[Int(c2)], d3 = table[Int(c3)]
+                    if (d0 | d1 | d2 | d3) & 0xC0 != 0 {
+                        let k = d0 == 0xFF ? 0 : d1 == 0xFF ? 1 : d2 == 0xFF ? 2 : 3
+                        failure = DecodingError(
+                            offset: i + k, message: "character \(describe(bytes[i + k])) is not in the base64 alphabet")
+                        break
                     }
-                    v = UInt32(d)
+                    let v = UInt32(d0) << 18 | UInt32(d1) << 12 | UInt32(d2) << 6 | UInt32(d3)
+                    output[o] = UInt8(truncatingIfNeeded: v >> 16)
+                    if o + 1 < outputCount { output[o + 1] = UInt8(truncatingIfNeeded: v >> 8) }
+                    if o + 2 < outputCount { output[o + 2] = UInt8(truncatingIfNeeded: v) }
+                    o += 3
+                    i += 4
                 }
-                switch k {
-                case 0: quad.0 = v
-                case 1: quad.1 = v
-                case 2: quad.2 = v
-                default: quad.3 = v
-                }
+                initialized = failure == nil ? outputCount : 0
             }
-            let v = quad.0 << 18 | quad.1 << 12 | quad.2 << 6 | quad.3
-            out.append(UInt8(v >> 16 & 0xFF))
-            if pad < 2 { out.append(UInt8(v >> 8 & 0xFF)) }
-            if pad < 1 { out.append(UInt8(v & 0xFF)) }
-            i += 4
         }
-        return out
+        if let failure { return .failure(failure) }
+        return .success(out)
     }
 
     private static func describe(_ c: UInt8) -> String {

@@ -207,8 +207,28 @@ public actor FirehoseEmulator {
     public func putRecords(stream name: String, records: [[UInt8]], injectFaults: Bool = true) async throws(FirehoseError)
         -> [RecordResult]
     {
-        // Taken out of the dictionary (no suspension until it is put back) so that appending
-        // to its buffer does not copy the buffer.
+        let (results, sequence) = try append(stream: name, records: records, injectFaults: injectFaults)
+        guard let sequence else { return results }
+        if let failure = await commit(sequence) {
+            throw FirehoseError("ServiceUnavailableException", "The emulator could not sync the buffer: \(failure)")
+        }
+        await flushIfDue(name)
+        return results
+    }
+
+    /// The synchronous half of ``putRecords(stream:records:injectFaults:)``: frames the
+    /// records into the stream's segment and appends them to its buffer, without a
+    /// suspension. It is a function of its own so that its copy of the stream ends when it
+    /// returns: a copy kept alive across the caller's `await` would share the buffer with
+    /// the dictionary's, and the next call's append would copy the whole buffer.
+    ///
+    /// - Returns: the per-record results, and the write sequence to wait for (nil when
+    ///   nothing was written).
+    func append(stream name: String, records: [[UInt8]], injectFaults: Bool) throws(FirehoseError)
+        -> (results: [RecordResult], sequence: Int?)
+    {
+        // Taken out of the dictionary (and put back before returning) so that appending to
+        // its buffer does not copy the buffer.
         guard var stream = streams.removeValue(forKey: name) else { throw Self.notFound(name) }
         let arrival = now()
         var results: [RecordResult] = []
@@ -227,7 +247,7 @@ public actor FirehoseEmulator {
         }
         guard !accepted.isEmpty else {
             streams[name] = stream
-            return results
+            return (results, nil)
         }
         do {
             if stream.current == nil {
@@ -262,17 +282,28 @@ public actor FirehoseEmulator {
         streams[name] = stream
         statistics.appendCalls += 1
         writeSequence += 1
-        if let failure = await commit(writeSequence) {
-            throw FirehoseError("ServiceUnavailableException", "The emulator could not sync the buffer: \(failure)")
-        }
-        await flushIfDue(name)
-        return results
+        return (results, writeSequence)
     }
 
+    /// A record id as Firehose's look: 64 random hex digits, then the record's sequence in hex.
     func recordId(_ n: UInt64) -> String {
-        var out = ""
-        for _ in 0..<4 { out += String(random.next() | 1 << 63, radix: 16) }
-        return out + String(n, radix: 16)
+        let digits: StaticString = "0123456789abcdef"
+        var words = (random.next() | 1 << 63, random.next() | 1 << 63, random.next() | 1 << 63, random.next() | 1 << 63)
+        let sequenceDigits = max(1, (64 - n.leadingZeroBitCount + 3) / 4)
+        return String(unsafeUninitializedCapacity: 64 + sequenceDigits) { out in
+            digits.withUTF8Buffer { hex in
+                withUnsafeBytes(of: &words) { raw in
+                    let words = raw.bindMemory(to: UInt64.self)
+                    for w in 0..<4 {
+                        for d in 0..<16 { out[w * 16 + d] = hex[Int(words[w] >> UInt64(60 - 4 * d) & 0xF)] }
+                    }
+                }
+                for d in 0..<sequenceDigits {
+                    out[64 + d] = hex[Int(n >> UInt64(4 * (sequenceDigits - 1 - d)) & 0xF)]
+                }
+            }
+            return 64 + sequenceDigits
+        }
     }
 
     /// Waits until an fsync covering write `sequence` completed; returns its error, if any.
@@ -326,10 +357,16 @@ public actor FirehoseEmulator {
     }
 
     func flushIfDue(_ name: String) async {
-        guard let stream = streams[name], !stream.records.isEmpty else { return }
+        if isDue(name) { await deliver(name) }
+    }
+
+    /// Whether a stream's size or interval hint is reached (synchronous, so that no copy of
+    /// the stream outlives the check).
+    func isDue(_ name: String) -> Bool {
+        guard let stream = streams[name], !stream.records.isEmpty else { return false }
         let sizeReached = stream.bufferedBytes >= stream.config.bufferingSizeBytes
         let intervalReached = now() - stream.arrivals[0] >= Int64(stream.config.bufferingIntervalSeconds) * 1000
-        if sizeReached || intervalReached { await deliver(name) }
+        return sizeReached || intervalReached
     }
 
     /// Starts a task calling ``flushDue()`` every `period` until ``shutdown()``.

@@ -107,9 +107,22 @@ public enum FirehoseNaming {
         return "\(stream)-\(version)-\(stamp)-\(uuid)" + (gzip ? ".gz" : "")
     }
 
-    /// A random version 4 UUID in lower-case hex, from `random` (a value in `0..<upperBound`).
-    public static func uuidV4(random: (_ upperBound: Int) -> Int = { Int.random(in: 0..<$0) }) -> String {
-        var bytes = (0..<16).map { _ in UInt8(random(256)) }
+    /// A random version-4 UUID in lower-case hex, from the system's generator.
+    public static func uuidV4() -> String {
+        // Two draws (two getrandom calls), not sixteen: this runs several times per request.
+        var generator = SystemRandomNumberGenerator()
+        let high = generator.next(), low = generator.next()
+        return uuidV4(bytes: (0..<16).map { i in UInt8(truncatingIfNeeded: (i < 8 ? high : low) >> (UInt64(i % 8) * 8)) })
+    }
+
+    /// A random version-4 UUID from `random` (a byte per call, for deterministic tests).
+    public static func uuidV4(random: (_ upperBound: Int) -> Int) -> String {
+        uuidV4(bytes: (0..<16).map { _ in UInt8(random(256)) })
+    }
+
+    /// The version-4 UUID text of 16 random bytes (version and variant bits set here).
+    static func uuidV4(bytes: [UInt8]) -> String {
+        var bytes = bytes
         bytes[6] = bytes[6] & 0x0F | 0x40
         bytes[8] = bytes[8] & 0x3F | 0x80
         let hex = Array("0123456789abcdef".utf8)

@@ -4,7 +4,8 @@ import InletCore
 /// ``FirehoseEmulator``: CreateDeliveryStream, DescribeDeliveryStream, ListDeliveryStreams,
 /// DeleteDeliveryStream, PutRecord and PutRecordBatch, with AWS's validation and error
 /// bodies (`{"__type": ..., "message": ...}`), so the AWS CLI, boto3 and Inlet's
-/// `FirehoseClient` work unchanged. Signatures are checked by the server layer, not here.
+/// `FirehoseClient` work unchanged. Every request is first checked with the
+/// ``SigV4Authenticator`` (signing name `firehose`); a failure is AWS's JSON error, 400.
 ///
 /// Errors, in the order AWS's front end reports them: a body that is not JSON or a `Data`
 /// that is not base64 is a `SerializationException`; a constraint (name pattern and length,
@@ -19,6 +20,8 @@ public struct FirehoseService: Sendable {
     public var region: String
     /// The account id in ARNs.
     public var accountId: String
+    /// The signature check applied before anything else.
+    public var authenticator: SigV4Authenticator
 
     /// The largest decoded record.
     public static let maximumRecordBytes = 1_024_000
@@ -29,15 +32,24 @@ public struct FirehoseService: Sendable {
     /// The target prefix of Firehose's operations.
     public static let targetPrefix = "Firehose_20150804."
 
-    /// A service over `emulator`.
-    public init(emulator: FirehoseEmulator, region: String = "us-east-1", accountId: String = "000000000000") {
+    /// A service over `emulator`, checking requests with `authenticator` (none by default).
+    public init(
+        emulator: FirehoseEmulator, region: String = "us-east-1", accountId: String = "000000000000",
+        authenticator: SigV4Authenticator = .disabled
+    ) {
         self.emulator = emulator
         self.region = region
         self.accountId = accountId
+        self.authenticator = authenticator
     }
 
     /// Answers one request.
     public func handle(_ request: LocalRequest) async -> LocalResponse {
+        do {
+            _ = try authenticator.authenticate(request, service: "firehose")
+        } catch {
+            return error.jsonResponse(requestId: FirehoseNaming.uuidV4())
+        }
         do throws(FirehoseError) {
             guard request.method == "POST" else {
                 throw FirehoseError("UnknownOperationException", "Firehose accepts POST only.")

@@ -1,4 +1,5 @@
 import Glibc
+import InletCompression
 
 /// An I/O failure of the emulator's files, with the call and `errno`'s text.
 public struct FileError: Error, Sendable, CustomStringConvertible {
@@ -150,13 +151,11 @@ enum SegmentFormat {
         let length = UInt32(data.count)
         let millis = UInt64(bitPattern: arrival)
         var crc = CRC32()
-        var timeBytes: [UInt8] = []
-        for i in 0..<8 { timeBytes.append(UInt8(truncatingIfNeeded: millis >> (8 * UInt64(i)))) }
-        crc.update(timeBytes)
+        withUnsafeBytes(of: millis.littleEndian) { crc.update($0) }
         crc.update(data)
-        for i in 0..<4 { out.append(UInt8(truncatingIfNeeded: length >> (8 * UInt32(i)))) }
-        out.append(contentsOf: timeBytes)
-        for i in 0..<4 { out.append(UInt8(truncatingIfNeeded: crc.value >> (8 * UInt32(i)))) }
+        withUnsafeBytes(of: length.littleEndian) { out.append(contentsOf: $0) }
+        withUnsafeBytes(of: millis.littleEndian) { out.append(contentsOf: $0) }
+        withUnsafeBytes(of: crc.value.littleEndian) { out.append(contentsOf: $0) }
         out.append(contentsOf: data)
     }
 
@@ -181,21 +180,5 @@ enum SegmentFormat {
             offset = end
         }
         return (records, offset)
-    }
-}
-
-/// CRC-32 (IEEE 802.3, as zlib and gzip use).
-struct CRC32 {
-    private(set) var value: UInt32 = 0
-    private static let table: [UInt32] = (0..<256).map { n in
-        var c = UInt32(n)
-        for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
-        return c
-    }
-
-    mutating func update<C: Collection>(_ bytes: C) where C.Element == UInt8 {
-        var c = ~value
-        for b in bytes { c = Self.table[Int((c ^ UInt32(b)) & 0xFF)] ^ (c >> 8) }
-        value = ~c
     }
 }

@@ -8,7 +8,7 @@ import InletCore
 /// | --- | --- |
 /// | no route matches | 404 `{"message":"Not Found"}` |
 /// | body over 10 MB | 413 `{"message":"Request Entity Too Large"}` |
-/// | function error, or a result API Gateway cannot map | 500 `{"message":"Internal Server Error"}` |
+/// | function error (or a failed runtime), or a result API Gateway cannot map | 500 `{"message":"Internal Server Error"}` |
 /// | the integration timed out | 503 `{"message":"Service Unavailable"}` |
 ///
 /// Every response carries `apigw-requestid`.
@@ -99,7 +99,7 @@ public struct APIGatewayEmulator: Sendable {
             }
             response.headers.add(name: "apigw-requestid", value: requestId)
             return response
-        case .functionError:
+        case .functionError, .runtimeFailed:
             return Self.message(500, "Internal Server Error", requestId: requestId)
         case .timedOut:
             return functionTimeoutMillis < integrationTimeoutMillis

@@ -10,12 +10,17 @@ public enum FunctionResult: Sendable, Equatable {
     case functionError(LambdaErrorReport)
     /// The deadline passed before the function returned.
     case timedOut
+    /// The runtime failed rather than the handler: its initialisation failed (it posted
+    /// `/runtime/init/error`, exited before asking for an invocation, or could not be
+    /// started), or its process exited during the invocation (`Runtime.ExitError`).
+    /// Lambda's Invoke API reports these as function errors too; RIE answers them 502.
+    case runtimeFailed(LambdaErrorReport)
 }
 
 /// Where the emulator runs the function. ``InProcessFunctionHost`` calls a ``LambdaHandler``
-/// directly; a host that starts `bootstrap` as a child process and serves it the Runtime
-/// API fits the same seam (it hands `payload` to `/next` and waits for `/response` or
-/// `/error` until `deadlineMillis`).
+/// directly; ``RuntimeAPIFunctionHost`` starts the function as child processes and serves
+/// them the Runtime API (it hands `payload` to `/next` and waits for `/response` or `/error`
+/// until `deadlineMillis`).
 public protocol FunctionHost: Sendable {
     /// Invokes the function once.
     ///
@@ -30,8 +35,10 @@ public protocol FunctionHost: Sendable {
 public enum LambdaLimits {
     /// The largest request payload of a synchronous invocation (6 MB).
     public static let maximumRequestBytes = 6_291_456
-    /// The largest response payload of a synchronous invocation (6 MB).
-    public static let maximumResponseBytes = 6_291_456
+    /// The largest response payload of a synchronous invocation: "6 MB", which Lambda and
+    /// RIE enforce as 6,291,556 bytes (100 more than 6 MiB; a body of exactly this size is
+    /// accepted).
+    public static let maximumResponseBytes = 6_291_556
 
     /// Lambda's `RequestEntityTooLargeException` for a payload over the limit.
     public static func requestTooLarge(_ size: Int) -> LambdaErrorReport {
@@ -41,13 +48,11 @@ public enum LambdaLimits {
             errorType: "RequestEntityTooLargeException")
     }
 
-    /// Lambda's `Function.ResponseSizeTooLarge` for a response over the limit.
-    public static func responseTooLarge(_ size: Int) -> LambdaErrorReport {
-        LambdaErrorReport(
-            errorMessage: "Response payload size (\(size) bytes) exceeded maximum allowed payload size "
-                + "(\(maximumResponseBytes) bytes).",
-            errorType: "Function.ResponseSizeTooLarge")
-    }
+    /// Lambda's `Function.ResponseSizeTooLarge` for a response over the limit, in Lambda's
+    /// and RIE's words (which do not name the size).
+    public static let responseTooLarge = LambdaErrorReport(
+        errorMessage: "Response payload size exceeded maximum allowed payload size (\(maximumResponseBytes) bytes).",
+        errorType: "Function.ResponseSizeTooLarge")
 }
 
 /// Runs a ``LambdaHandler`` in this process: one ``LambdaContext`` per invocation, Lambda's
@@ -95,7 +100,7 @@ public struct InProcessFunctionHost: FunctionHost {
                 let output = try await handler.handle(payload, context: context, logger: logger)
                 result =
                     output.count <= LambdaLimits.maximumResponseBytes
-                    ? .success(output) : .functionError(LambdaLimits.responseTooLarge(output.count))
+                    ? .success(output) : .functionError(LambdaLimits.responseTooLarge)
             } catch {
                 result = .functionError(LambdaErrorReport(error))
             }

@@ -1,3 +1,4 @@
+import InletCompression
 import InletSigV4
 
 /// The additional checksums S3 clients send (`x-amz-checksum-<algorithm>`, as a header or an
@@ -32,17 +33,7 @@ enum Checksums {
     }
 
     /// CRC-32 (IEEE 802.3, reflected, as zlib and S3 compute it).
-    static func crc32(_ bytes: [UInt8]) -> UInt32 {
-        var crc: UInt32 = 0xffff_ffff
-        for byte in bytes { crc = table[Int((crc ^ UInt32(byte)) & 0xff)] ^ (crc >> 8) }
-        return crc ^ 0xffff_ffff
-    }
-
-    private static let table: [UInt32] = (0..<256).map { index in
-        var value = UInt32(index)
-        for _ in 0..<8 { value = value & 1 == 1 ? 0xedb8_8320 ^ (value >> 1) : value >> 1 }
-        return value
-    }
+    static func crc32(_ bytes: [UInt8]) -> UInt32 { CRC32.checksum(bytes) }
 
     private static func lowercased(_ name: String) -> String {
         String(decoding: name.utf8.map { $0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0 }, as: UTF8.self)
