@@ -11,6 +11,7 @@ import PackageDescription
 //   InletLambdaRuntime  the Runtime API loop
 //   InletFunction       the ingest handler
 //   InletEmulator       the local cloud's services (Firehose, HTTP API, function hosts), plain async handlers
+//   InletWarehouse      CSQLite: the embedded warehouse and the local Snowpipe that loads it (no Hummingbird)
 //   InletLocal          `inlet local`: those services on one Hummingbird port (never linked into bootstrap)
 //   executables: inlet (CLI), inlet-aws-bench (signing and PutRecordBatch throughput)
 let package = Package(
@@ -47,6 +48,9 @@ let package = Package(
         .systemLibrary(
             name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(
+            name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]),
 
         .target(name: "CGlibcCompat"),
 
@@ -78,11 +82,16 @@ let package = Package(
                 "InletLambdaRuntime", "InletFunction", .product(name: "Logging", package: "swift-log"),
             ]),
 
+        // The SQLite warehouse and the local Snowpipe (knows nothing of S3's implementation).
+        .target(
+            name: "InletWarehouse",
+            dependencies: ["InletCore", "InletCompression", "CSQLite", .product(name: "Logging", package: "swift-log")]),
+
         // The one-port HTTP server of `inlet local` (Hummingbird; never linked into bootstrap).
         .target(
             name: "InletLocal",
             dependencies: [
-                "InletEmulator", "InletCore", "InletAWS", "InletHTTP", "InletSigV4", "InletFunction", "InletLambdaRuntime",
+                "InletEmulator", "InletWarehouse", "InletCore", "InletAWS", "InletHTTP", "InletSigV4", "InletFunction", "InletLambdaRuntime",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -96,7 +105,7 @@ let package = Package(
         .executableTarget(
             name: "InletCLI",
             dependencies: [
-                "InletCore", "InletCompression", "InletLocal", "InletEmulator", "InletSigV4", "InletHTTP",
+                "InletCore", "InletCompression", "InletLocal", "InletEmulator", "InletSigV4", "InletHTTP", "InletWarehouse",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
@@ -139,6 +148,12 @@ let package = Package(
             dependencies: [
                 "InletLocal", "InletEmulator", "InletAWS", "InletHTTP", "InletCore", "InletTestSupport", "InletSigV4",
                 "InletLambdaRuntime", .product(name: "Logging", package: "swift-log"),
+            ]),
+        .testTarget(
+            name: "InletWarehouseTests",
+            dependencies: [
+                "InletWarehouse", "InletCore", "InletCompression", "InletEmulator", "InletLocal", "InletTestSupport",
+                .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(
             name: "InletLambdaRuntimeTests",

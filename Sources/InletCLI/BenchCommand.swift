@@ -1,9 +1,12 @@
 import ArgumentParser
 import Foundation
+import InletCompression
 import InletCore
+import InletWarehouse
 
-/// `inlet bench`: validate+enrich+encode throughput on one core, beside a Python baseline.
-struct BenchCommand: ParsableCommand {
+/// `inlet bench`: validate+enrich+encode throughput on one core, beside a Python baseline;
+/// with `--warehouse`, load throughput into the SQLite warehouse.
+struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure the per-event pipeline (parse, validate, enrich, encode) against a Python baseline.",
@@ -11,6 +14,10 @@ struct BenchCommand: ParsableCommand {
             Build in release mode first: swift build -c release. Both Inlet and the Python
             baseline are pinned to the same core, and run one after the other, so the ratio
             is meaningful on a noisy machine.
+
+            --warehouse measures the local Snowpipe's load instead: files of 300-byte enriched
+            records (like Firehose's objects) parsed, compacted and inserted into a fresh
+            warehouse, one transaction per file, and reports rows per second.
             """)
 
     @Option(help: "Seconds to run each case.")
@@ -22,8 +29,24 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "The Python interpreter for the baseline; 'none' skips it.")
     var python: String = "python3"
 
-    mutating func run() throws {
+    @Flag(help: "Measure loading into the SQLite warehouse (rows/s) instead.")
+    var warehouse = false
+
+    @Option(help: "With --warehouse: how many records to load.")
+    var rows: Int = 500_000
+
+    @Option(name: .customLong("rows-per-file"), help: "With --warehouse: records per staged file.")
+    var rowsPerFile: Int = 10_000
+
+    @Flag(help: "With --warehouse: gzip the staged files, as Firehose's GZIP format does.")
+    var gzip = false
+
+    mutating func run() async throws {
         if cpu >= 0 { pinToCore(cpu) }
+        if warehouse {
+            try await WarehouseBench(rows: rows, rowsPerFile: rowsPerFile, gzip: gzip).run()
+            return
+        }
         let cases = BenchCase.standard()
         let ingestor = Ingestor()
         var baseline: [String: Double] = [:]

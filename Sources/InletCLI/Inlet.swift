@@ -6,5 +6,8 @@ struct Inlet: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inlet",
         abstract: "Turn HTTP POSTs of JSON events into queryable rows: validate, enrich, deliver.",
-        subcommands: [ValidateCommand.self, BenchCommand.self, LocalCommand.self, SendCommand.self])
+        subcommands: [
+            ValidateCommand.self, BenchCommand.self, LocalCommand.self, SendCommand.self, QueryCommand.self,
+            PipeCommand.self,
+        ])
 }

@@ -34,6 +34,9 @@ struct LocalCommand: AsyncParsableCommand {
               inlet local --function-command "python -m awslambdaric app.handler"
             The command is split into words like a shell's simple command (quotes and
             backslashes work; no variables, pipes or redirections: use sh -c '...').
+
+            Delivered objects and error envelopes are loaded into <data-dir>/warehouse/inlet.db
+            by the local Snowpipes: see inlet query and inlet pipe.
             """)
 
     @Option(help: "The port to listen on (0 picks a free one).")
@@ -176,7 +179,9 @@ struct LocalCommand: AsyncParsableCommand {
                 host: host, port: port, readTimeout: .milliseconds(Int64(readTimeout * 1000))),
             router: cloud.router)
         let recovered = cloud.recoveredRecords
-        let (dataBucket, stream, dataDir) = (self.dataBucket, self.stream, self.dataDir)
+        let (dataBucket, errorBucket, stream, dataDir) = (self.dataBucket, self.errorBucket, self.stream, self.dataDir)
+        let warehouse = cloud.warehouse
+        let warehousePath = warehouse.path
         let routesText = routes.joined(separator: ", ")
         let clientKey = acceptedKeys.first ?? LocalCloud.credentials
         let authText = noAuth ? "off (--no-auth): any signature, or none, is accepted" : "SigV4 checked, \(acceptedKeys.count) key(s)"
@@ -198,6 +203,8 @@ struct LocalCommand: AsyncParsableCommand {
                     "  function      \(functionText)",
                     "  Firehose      stream \(stream) → s3://\(dataBucket)/",
                     "  S3            path-style at \(address.baseURL) (stored under \(dataDir)/s3)",
+                    "  Snowpipe      EVENTS_PIPE s3://\(dataBucket)/ → RAW_EVENTS, ERRORS_PIPE s3://\(errorBucket)/errors/ → RAW_ERRORS",
+                    "  warehouse     \(warehousePath) (inlet query \"SELECT * FROM events_dedup\" --data-dir \(dataDir))",
                     "  Lambda invoke POST \(address.baseURL)/2015-03-31/functions/function/invocations",
                     "  health        GET  \(address.baseURL)/health",
                     "  auth          \(authText)",
@@ -213,6 +220,9 @@ struct LocalCommand: AsyncParsableCommand {
         } catch {
             throw CLIError("inlet local stopped: \(error)")
         }
-        print("inlet local stopped; buffers flushed to s3://\(dataBucket)")
+        // The flush's objects are queued by now: load them before exiting.
+        await warehouse.waitUntilLoaded()
+        await warehouse.stop()
+        print("inlet local stopped; buffers flushed to s3://\(dataBucket) and loaded into \(warehousePath)")
     }
 }

@@ -86,6 +86,8 @@ public struct LocalCloudError: Error, Sendable, CustomStringConvertible {
         case functionConfiguration = "function_configuration"
         /// The S3 store under the data directory could not be opened or its buckets made.
         case s3StoreFailed = "s3_store_failed"
+        /// The warehouse under the data directory could not be opened, or a pipe not started.
+        case warehouseFailed = "warehouse_failed"
     }
     /// The reason.
     public var code: Code
@@ -97,7 +99,8 @@ public struct LocalCloudError: Error, Sendable, CustomStringConvertible {
 }
 
 /// The AWS side of Inlet's pipeline, assembled for one process: the file-backed S3 store
-/// with the data and error buckets, the Firehose emulator delivering into it (recovered
+/// with the data and error buckets, the warehouse and its pipes loading what lands there
+/// (``LocalWarehouse``), the Firehose emulator delivering into it (recovered
 /// from the data directory, with its stream declared and its flush timer running), the
 /// ingest function in process with AWS clients on a ``LoopbackTransport`` (or, with
 /// ``LocalCloudOptions/functionProcesses``, a ``RuntimeAPIFunctionHost``), the HTTP API in
@@ -119,6 +122,8 @@ public struct LocalCloud: Sendable {
     public let emulator: FirehoseEmulator
     /// The S3 store under `<data-dir>/s3`, which Firehose delivers into.
     public let store: LocalS3Store
+    /// The warehouse under `<data-dir>/warehouse` and the pipes loading it from the store.
+    public let warehouse: LocalWarehouse
     /// The services by request.
     public let router: LocalRouter
     /// How many buffered records recovery found in the data directory.
@@ -132,6 +137,8 @@ public struct LocalCloud: Sendable {
         options: LocalCloudOptions, flushPeriod: Duration = .seconds(1), logger: Logger = Logger(label: "inlet.local")
     ) async throws(LocalCloudError) -> LocalCloud {
         let store = try await openStore(options: options)
+        // The pipes observe the store before Firehose can deliver into it (its recovery may).
+        let warehouse = try await LocalWarehouse.open(options: options, store: store)
         let emulator = FirehoseEmulator(dataDirectory: options.dataDirectory, sink: store)
         let recovered: Int
         do {
@@ -181,7 +188,8 @@ public struct LocalCloud: Sendable {
         let router = LocalRouter(
             firehose: firehose, gateway: gateway, function: host, functionTimeoutMillis: options.functionTimeoutMillis,
             s3: { await s3.handle($0) }, runtimeAPI: runtimeAPI)
-        return LocalCloud(emulator: emulator, store: store, router: router, recoveredRecords: recovered)
+        return LocalCloud(
+            emulator: emulator, store: store, warehouse: warehouse, router: router, recoveredRecords: recovered)
     }
 
     /// Opens the file-backed S3 store under `options.dataDirectory` and makes sure the data

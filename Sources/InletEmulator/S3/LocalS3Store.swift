@@ -491,14 +491,48 @@ public actor LocalS3Store: ObjectSink {
             lastModifiedMilliseconds: modified)
     }
 
-    private static func loadBucket(folder: String) throws(S3Error) -> BucketState {
+    // MARK: Reading without opening
+
+    /// The objects of `bucket` under `<dataDirectory>/s3`, read from their sidecars without
+    /// opening the store: nothing is created or cleaned up, so a store open in another process
+    /// (`inlet local`) may keep writing. `NoSuchBucket` when the bucket's folder is missing.
+    public static func listObjects(dataDirectory: String, bucket: String) throws(S3Error) -> [S3ObjectInfo] {
+        let folder = storeRoot(dataDirectory) + "/" + bucket
+        guard S3Names.isBucketName(bucket), FileSystem.isDirectory(folder) else { throw S3Error.noSuchBucket(bucket) }
+        return Array(try loadBucket(folder: folder, removeLeftovers: false).objects.values)
+    }
+
+    /// An object's metadata and body, read like ``listObjects(dataDirectory:bucket:)``; nil when
+    /// it is missing.
+    public static func readObject(dataDirectory: String, bucket: String, key: String) throws(S3Error)
+        -> (info: S3ObjectInfo, body: [UInt8])?
+    {
+        guard S3Names.isBucketName(bucket), (try? S3Names.validateKey(key, bucket: bucket)) != nil else { return nil }
+        let path = storeRoot(dataDirectory) + "/" + bucket + "/" + S3Names.fileName(forKey: key)
+        guard let sidecar = try FileSystem.read(path + S3Names.metadataSuffix), var info = decodeSidecar(sidecar),
+            info.key == key, let body = try FileSystem.read(path)
+        else { return nil }
+        if body.count != info.size {
+            info.size = body.count
+            info.etag = "\"" + ByteEncoding.hex(Digest.md5(body)) + "\""
+        }
+        return (info, body)
+    }
+
+    private static func storeRoot(_ dataDirectory: String) -> String {
+        var base = dataDirectory
+        while base.count > 1 && base.hasSuffix("/") { base.removeLast() }
+        return base + "/s3"
+    }
+
+    private static func loadBucket(folder: String, removeLeftovers: Bool = true) throws(S3Error) -> BucketState {
         var state = BucketState(creationMilliseconds: 0, objects: [:])
         if let created = try FileSystem.read(folder + "/" + S3Names.bucketFile) {
             state.creationMilliseconds = Int64(String(decoding: created, as: UTF8.self)) ?? 0
         }
         for name in try FileSystem.list(folder) {
             if name.hasPrefix(S3Names.temporaryPrefix) || name.hasPrefix(partPrefix) {
-                try FileSystem.remove(folder + "/" + name)
+                if removeLeftovers { try FileSystem.remove(folder + "/" + name) }
             } else if name.hasSuffix(S3Names.metadataSuffix), let bytes = try FileSystem.read(folder + "/" + name),
                 var info = decodeSidecar(bytes), (try? S3Names.validateKey(info.key, bucket: "")) != nil,
                 S3Names.fileName(forKey: info.key) + S3Names.metadataSuffix == name

@@ -1,0 +1,134 @@
+import Foundation
+import InletCore
+import InletEmulator
+import InletLocal
+import InletTestSupport
+import InletWarehouse
+import Testing
+
+/// The whole local path into the warehouse: the HTTP API → the ingest function → Firehose →
+/// the S3 store → the pipes → rows and error rows, and a crash in the middle of a load.
+@Suite struct LocalWarehouseTests {
+    @Test func postedEventsBecomeRowsAndErrorRowsThroughTheLocalCloud() async throws {
+        let directory = temporaryDirectory("local-warehouse")
+        defer { removeDirectory(directory) }
+        let options = LocalCloudOptions(dataDirectory: directory, bufferIntervalSeconds: 60, gzip: true)
+        let cloud = try await LocalCloud.start(options: options)
+        let (store, warehouse) = (cloud.store, cloud.warehouse)
+
+        let body = #"{"Id":"1","Name":"Ann","Age":"30","Sex":"F"}"# + "\n" + #"{"Id":""}"# + "\n" + #"{"Id":"3","Name":"Bo"}"# + "\n"
+        let response = await cloud.router.handle(
+            LocalRequest(
+                method: "POST", rawPath: "/events",
+                headers: HTTPHeaders([("content-type", "application/x-ndjson"), ("user-agent", "warehouse-test")]),
+                body: Array(body.utf8), remoteAddress: "203.0.113.9"))
+        #expect(response.status == 207)
+        await cloud.emulator.flushAll()
+        await warehouse.waitUntilLoaded()
+
+        let reader = try WarehouseReader(path: warehouse.path)
+        let rows = try await reader.query(
+            """
+            SELECT id, name, age, sex, event_id, source_ip, user_agent, contract, request_id, received_at,
+                   file_name, file_row_number
+            FROM events_dedup ORDER BY file_row_number
+            """)
+        #expect(rows.column("id") == [.text("1"), .text("3")])
+        #expect(rows.column("name") == [.text("Ann"), .text("Bo")])
+        #expect(rows.column("source_ip") == [.text("203.0.113.9"), .text("203.0.113.9")])
+        #expect(rows.column("user_agent") == [.text("warehouse-test"), .text("warehouse-test")])
+        #expect(rows.column("contract") == [.text("inlet:default-contract:v1"), .text("inlet:default-contract:v1")])
+        #expect(rows.column("event_id").allSatisfy { $0.text?.count == 36 })
+        #expect(rows.column("received_at").allSatisfy { $0.text?.hasSuffix("Z") == true })
+        #expect(rows.column("file_row_number") == [.integer(1), .integer(2)])
+        let requestId = try #require(response.headers["apigw-requestid"])
+        #expect(rows.column("request_id") == [.text(requestId), .text(requestId)])
+
+        // The metadata columns describe the delivered (gzip) object.
+        let data = try await store.listObjectsV2(bucket: options.dataBucket, query: S3ListQuery())
+        let object = try #require(data.contents.first)
+        #expect(object.key.hasSuffix(".gz"))
+        let metadata = try await reader.query("SELECT DISTINCT file_name, file_content_key FROM raw_events")
+        #expect(metadata.rows == [[.text(object.key), .text(object.etag.filter { $0 != "\"" })]])
+
+        let errors = try await reader.query("SELECT error, event_index, raw_event, request_id, file_name FROM ingest_errors")
+        #expect(errors.rows.count == 1)
+        #expect(errors.column("error") == [.text("contract_violation")])
+        #expect(errors.column("event_index") == [.integer(1)])
+        #expect(errors.column("raw_event") == [.text(#"{"Id":""}"#)])
+        #expect(errors.column("request_id") == [.text(requestId)])
+        #expect(errors.column("file_name").first?.text?.hasPrefix("errors/") == true)
+
+        let history = try await reader.query("SELECT pipe_name, table_name, status, row_count, error_count, file_size FROM copy_history ORDER BY pipe_name")
+        #expect(history.rows == [
+            [.text("ERRORS_PIPE"), .text("RAW_ERRORS"), .text("Loaded"), .integer(1), .integer(0), history.rows[0][5]],
+            [.text("EVENTS_PIPE"), .text("RAW_EVENTS"), .text("Loaded"), .integer(2), .integer(0), .integer(Int64(object.size))],
+        ])
+
+        // Firehose redelivering the same records (at-least-once) under another key: the raw
+        // table holds them twice, the dedup view once.
+        let (_, delivered) = try await store.getObject(bucket: options.dataBucket, key: object.key)
+        _ = try await store.putObject(
+            bucket: options.dataBucket, key: object.key + "-retry", body: delivered, contentType: "application/octet-stream",
+            contentMD5: nil, ifNoneMatch: false)
+        await warehouse.waitUntilLoaded()
+        #expect(try await reader.query("SELECT count(*) FROM raw_events").rows == [[.integer(4)]])
+        #expect(try await reader.query("SELECT count(*) FROM events_dedup").rows == [[.integer(2)]])
+        await warehouse.stop()
+
+        // A restart finds everything loaded: nothing is loaded twice.
+        let restarted = try await LocalWarehouse.open(options: options, store: store)
+        await restarted.waitUntilLoaded()
+        #expect(try await reader.query("SELECT count(*) FROM raw_events").rows == [[.integer(4)]])
+        #expect(try await reader.query("SELECT count(*) FROM copy_history").rows == [[.integer(3)]])
+        await restarted.stop()
+    }
+
+    /// `kill -9` of `inlet pipe refresh` in the middle of a large file: the file's rows and its
+    /// history were one transaction, so nothing of it is left, and the next refresh loads it
+    /// exactly once.
+    @Test func aLoadKilledMidFileLeavesNothingAndLoadsOnceAfterwards() async throws {
+        let inlet = try PeerBinaries.builtProduct("inlet")
+        let directory = temporaryDirectory("kill-load")
+        defer { removeDirectory(directory) }
+        let store = try LocalS3Store(dataDirectory: directory)
+        try await store.createBucket("inlet-data")
+        let count = 200_000
+        var body = [UInt8]()
+        body.reserveCapacity(count * 260)
+        for n in 0..<count { body += Array((record(id: "\(n)", eventId: "event-\(n)") + "\n").utf8) }
+        _ = try await store.putObject(
+            bucket: "inlet-data", key: "2026/11/27/09/big", body: body, contentType: "application/octet-stream",
+            contentMD5: nil, ifNoneMatch: false)
+        let path = Warehouse.path(dataDirectory: directory)
+        _ = try Warehouse(path: path)
+
+        let child = try PeerProcess(executable: inlet, arguments: ["pipe", "refresh", "EVENTS_PIPE", "--data-dir", directory], environment: [:])
+        defer { child.stop() }
+        // Rows spill into the WAL long before the file's transaction commits.
+        let deadline = Date().addingTimeInterval(60)
+        while (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0 < 4 << 20 {
+            try #require(child.process.isRunning, "the refresh ended before it was killed: \(child.log)")
+            try #require(Date() < deadline, "the load never started: \(child.log)")
+            usleep(2_000)
+        }
+        kill(child.process.processIdentifier, SIGKILL)
+        child.process.waitUntilExit()
+
+        let warehouse = try Warehouse(path: path)
+        let reader = try WarehouseReader(path: path)
+        #expect(try await reader.query("SELECT count(*) FROM raw_events").rows == [[.integer(0)]])
+        #expect(try await warehouse.loadedFiles(pipe: "EVENTS_PIPE").isEmpty)
+        #expect(try await warehouse.copyHistory().isEmpty)
+
+        let pipe = Snowpipe(
+            definition: .events(bucket: "inlet-data"), warehouse: warehouse, stage: DataDirectoryStage(dataDirectory: directory))
+        #expect(try await pipe.start() == ["2026/11/27/09/big"])
+        await pipe.waitUntilIdle()
+        await pipe.stop()
+        #expect(try await reader.query("SELECT count(*) FROM raw_events").rows == [[.integer(Int64(count))]])
+        #expect(try await reader.query("SELECT count(DISTINCT event_id), count(*) FROM events_dedup").rows
+            == [[.integer(Int64(count)), .integer(Int64(count))]])
+        #expect(try await warehouse.copyHistory().map(\.status) == [.loaded])
+    }
+}
