@@ -152,7 +152,7 @@ let package = Package(
         .testTarget(
             name: "InletWarehouseTests",
             dependencies: [
-                "InletWarehouse", "InletCore", "InletCompression", "InletEmulator", "InletLocal", "InletTestSupport",
+                "InletWarehouse", "InletCore", "InletCompression", "InletEmulator", "InletLocal", "InletTestSupport", "InletHTTP",
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(

@@ -8,6 +8,6 @@ struct Inlet: AsyncParsableCommand {
         abstract: "Turn HTTP POSTs of JSON events into queryable rows: validate, enrich, deliver.",
         subcommands: [
             ValidateCommand.self, BenchCommand.self, LocalCommand.self, SendCommand.self, QueryCommand.self,
-            PipeCommand.self,
+            PipeCommand.self, DemoCommand.self,
         ])
 }

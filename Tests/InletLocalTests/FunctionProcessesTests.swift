@@ -403,7 +403,12 @@ func eventually(_ seconds: Double = 10, _ condition: () async -> Bool) async -> 
     @Test func processesInheritOnlyTheStandardDescriptorsAndDefaultSignalHandling() async throws {
         let bootstrap = try PeerBinaries.builtProduct("bootstrap")
         let cloud = try await ProcessCloud.start([
-            "sh", "-c", "echo fds:; ls /proc/$$/fd; echo :fds; grep -E '^Sig(Ign|Blk)' /proc/$$/status; exec \"$0\"", bootstrap,
+            // The masks are read by the shell itself (the `read` builtin, no fork): a shell may
+            // block every signal around a fork, which a child reading /proc/$$/status would see.
+            "sh", "-c",
+            "while IFS= read -r line; do case \"$line\" in SigIgn*|SigBlk*) echo \"$line\";; esac; done < /proc/self/status; "
+                + "echo fds:; ls /proc/$$/fd; echo :fds; exec \"$0\"",
+            bootstrap,
         ])
         defer { cloud.remove() }
         // A payload that is no event: the function answers with its error, so it did start.
