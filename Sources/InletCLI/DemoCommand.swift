@@ -26,6 +26,12 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "How many generated events to post (one in ten invalid).")
     var events: Int = 400
 
+    @Option(name: .customLong("batch"), help: "Generated events per request.")
+    var batch: Int = 25
+
+    @Option(name: .customLong("pace"), help: "Milliseconds between requests (a steady load by default; raise it to measure an idle pipeline).")
+    var pace: Int = 20
+
     @Option(name: .customLong("data-dir"), help: "Keep the pipeline's files here instead of a temporary directory.")
     var dataDir: String?
 
@@ -35,6 +41,8 @@ struct DemoCommand: AsyncParsableCommand {
     func validate() throws {
         guard (1...100_000).contains(events) else { throw ValidationError("--events must be 1–100000") }
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
+        guard (1...5_000).contains(batch) else { throw ValidationError("--batch must be 1–5000") }
+        guard (0...60_000).contains(pace) else { throw ValidationError("--pace must be 0–60000 ms") }
     }
 
     func run() async throws {
@@ -68,20 +76,24 @@ struct DemoCommand: AsyncParsableCommand {
             bodies.append(("application/json", Array(#"{"Id":"1","Name":"John","Age":"10","Sex":"Male"}"#.utf8), "sample"))
         }
         let generated = Self.generatedEvents(events)
-        for start in stride(from: 0, to: generated.count, by: 25) {
-            let chunk = generated[start..<min(start + 25, generated.count)]
+        for start in stride(from: 0, to: generated.count, by: batch) {
+            let chunk = generated[start..<min(start + batch, generated.count)]
             bodies.append(("application/x-ndjson", Array((chunk.joined(separator: "\n") + "\n").utf8), "generated"))
         }
 
         let transport = CurlTransport()
         var accepted = 0, rejected = 0, failed = 0
-        var ackMillis: [String: Int64] = [:]  // request id → when its 2xx came back
+        var ackMillis: [String: (millis: Int64, events: Int)] = [:]  // request id → when its 2xx came back
         let reader: WarehouseReader
         do {
             reader = try WarehouseReader(path: warehouse.path)
         } catch {
             throw CLIError("inlet demo: \(error)")
         }
+        // Watches the warehouse while the requests go out, so each request's rows are timed
+        // when they appear, not after the last request.
+        let watcher = VisibilityWatcher(reader: reader)
+        let watching = Task { await watcher.run() }
         for item in bodies {
             let request = HTTPRequest(
                 method: .post, url: address.baseURL + "/events", headers: HTTPHeaders([("Content-Type", item.contentType)]),
@@ -95,8 +107,8 @@ struct DemoCommand: AsyncParsableCommand {
                 if (200..<300).contains(response.status) || response.status == 400 {
                     accepted += int("accepted")
                     rejected += int("rejected")
-                    if let id = answer.member(0, named: Array("requestId".utf8)) {
-                        ackMillis[answer.string(id)] = Self.nowMillis()
+                    if let id = answer.member(0, named: Array("requestId".utf8)), int("accepted") > 0 {
+                        ackMillis[answer.string(id)] = (Self.nowMillis(), int("accepted"))
                     }
                 } else {
                     failed += int("events")
@@ -106,32 +118,23 @@ struct DemoCommand: AsyncParsableCommand {
                 failed += 1
                 printError("inlet demo: a request failed: \(error)")
             }
-            try await Task.sleep(for: .milliseconds(20))
+            try await Task.sleep(for: .milliseconds(pace))
         }
         print("posted \(bodies.count) requests: \(accepted) events accepted, \(rejected) rejected, \(failed) failed")
 
-        // Wait for the rows: every accepted event in EVENTS_DEDUP, every rejected one in INGEST_ERRORS.
-        var visibleMillis: [String: Int64] = [:]  // request id → when its last row became queryable
-        var rows = 0, errorRows = 0
+        // Wait for the rows: every accepted event in RAW_EVENTS, every rejected one in RAW_ERRORS.
         let deadline = ContinuousClock.now + .seconds(timeout)
         while ContinuousClock.now < deadline {
-            do {
-                let perRequest = try await reader.query(
-                    "SELECT request_id, count(*) FROM events_dedup GROUP BY request_id", translate: false)
-                let now = Self.nowMillis()
-                rows = 0
-                for row in perRequest.rows {
-                    guard let id = row[0].text else { continue }
-                    rows += Int(row[1].text ?? "0") ?? 0
-                    if visibleMillis[id] == nil { visibleMillis[id] = now }
-                }
-                errorRows = Int(try await reader.query("SELECT count(*) FROM ingest_errors", translate: false).rows.first?.first?.text ?? "0") ?? 0
-            } catch {
-                // The tables appear with the first load.
-            }
+            let (rows, errorRows) = await watcher.counts
             if rows >= accepted && errorRows >= rejected { break }
             try await Task.sleep(for: .milliseconds(20))
         }
+        watching.cancel()
+        let (_, errorRows) = await watcher.counts
+        let visibleMillis = await watcher.visibleMillis
+        // Rows of the dedup view (one per event id): what a query sees.
+        let rows = (try? await reader.query("SELECT count(*) FROM events_dedup", translate: false))?
+            .rows.first?.first?.text.flatMap { Int($0) } ?? 0
 
         let sampleRows = try? await reader.query(
             "SELECT id, name, age, sex, event_id, received_at, file_name FROM events_dedup ORDER BY received_at, id LIMIT 8",
@@ -149,11 +152,15 @@ struct DemoCommand: AsyncParsableCommand {
         print("Snowpipe's copy_history:")
         print(history?.renderTable() ?? "(none)")
 
-        let latencies = ackMillis.compactMap { id, ack in visibleMillis[id].map { max(0, $0 - ack) } }.sorted()
+        // Each accepted event's latency is its request's: from the 2xx to the request's rows being queryable.
+        let latencies = ackMillis.flatMap { id, ack in
+            visibleMillis[id].map { Array(repeating: max(0, $0 - ack.millis), count: ack.events) } ?? []
+        }.sorted()
         if !latencies.isEmpty {
             func percentile(_ p: Double) -> Int64 { latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] }
-            print("End-to-end latency, from each 2xx to its rows being queryable (\(latencies.count) requests, 1 s buffer): "
-                + "p50 \(percentile(0.5)) ms, p99 \(percentile(0.99)) ms, max \(latencies.last!) ms")
+            print("End-to-end latency, from each 2xx to its row being queryable (\(latencies.count) events in "
+                + "\(ackMillis.count) requests, 1 s buffer): p50 \(percentile(0.5)) ms, p99 \(percentile(0.99)) ms, "
+                + "max \(latencies.last!) ms")
         }
 
         serving.cancel()
@@ -187,4 +194,46 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     static func nowMillis() -> Int64 { CLIInput.nowMillis() }
+}
+
+/// Polls the warehouse's raw tables every 10 ms: when each request's first rows became
+/// queryable, and how many rows and error rows there are.
+actor VisibilityWatcher {
+    let reader: WarehouseReader
+    private(set) var visibleMillis: [String: Int64] = [:]
+    private var rows = 0, errorRows = 0
+    private var lastRow: Int64 = 0, lastErrorRow: Int64 = 0
+
+    init(reader: WarehouseReader) { self.reader = reader }
+
+    var counts: (rows: Int, errorRows: Int) { (rows, errorRows) }
+
+    func run() async {
+        while !Task.isCancelled {
+            await poll()
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    func poll() async {
+        // Both tables appear with the warehouse; before the first load they are empty.
+        if let result = try? await reader.query(
+            "SELECT rowid, json_extract(record, '$._ingest.request_id') FROM raw_events WHERE rowid > \(lastRow) ORDER BY rowid",
+            translate: false)
+        {
+            let now = CLIInput.nowMillis()
+            for row in result.rows {
+                if case .integer(let id) = row[0] { lastRow = max(lastRow, id) }
+                if let request = row[1].text, visibleMillis[request] == nil { visibleMillis[request] = now }
+            }
+            rows += result.rows.count
+        }
+        if let result = try? await reader.query(
+            "SELECT max(rowid), count(*) FROM raw_errors WHERE rowid > \(lastErrorRow)", translate: false),
+            let row = result.rows.first, case .integer(let count) = row[1], count > 0
+        {
+            if case .integer(let id) = row[0] { lastErrorRow = id }
+            errorRows += Int(count)
+        }
+    }
 }
