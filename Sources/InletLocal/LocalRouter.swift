@@ -258,7 +258,7 @@ public struct LocalRouter: Sendable {
         JSONText.appendQuoted(
             "inlet local serves no \(request.method) \(request.rawPath): it answers Firehose (X-Amz-Target), "
                 + "GET /health, the HTTP API routes, POST /2015-03-31/functions/function/invocations"
-                + " and S3 once the S3 service is wired in.", to: &body)
+                + " and, when configured, S3 (signed requests).", to: &body)
         body.append(0x7D)
         return LocalResponse(status: 404, headers: HTTPHeaders([("Content-Type", "application/json")]), body: body)
     }
