@@ -102,7 +102,8 @@ public struct EventSender: Sendable {
                 let response = try await transport.send(request, timeout: timeout)
                 let answer = Answer(response.body)
                 switch response.status {
-                case 200, 202, 207, 400 where answer.events != nil:
+                case 200, 202, 207,
+                    400 where answer.events != nil:  // 400 with counts: every event rejected (not a refused body)
                     summary.accepted += answer.accepted
                     summary.rejected += answer.rejected
                     for error in answer.errors where summary.sampleRejections.count < 10 {

@@ -7,7 +7,7 @@ import InletCore
 /// | case | response |
 /// | --- | --- |
 /// | no route matches | 404 `{"message":"Not Found"}` |
-/// | body over 10 MB | 413 `{"message":"Request Entity Too Large"}` |
+/// | body over 10 MB, or an event over Lambda's 6 MB | 413 `{"message":"Request Entity Too Large"}` |
 /// | function error (or a failed runtime), or a result API Gateway cannot map | 500 `{"message":"Internal Server Error"}` |
 /// | the integration timed out | 503 `{"message":"Service Unavailable"}` |
 ///
@@ -99,6 +99,10 @@ public struct APIGatewayEmulator: Sendable {
             }
             response.headers.add(name: "apigw-requestid", value: requestId)
             return response
+        case .functionError(let report) where report.errorType == "RequestEntityTooLargeException":
+            // The event (the body plus API Gateway's envelope) is over Lambda's 6 MB: the
+            // client must send less, so it gets 413 like a body over the gateway's own limit.
+            return Self.message(413, "Request Entity Too Large", requestId: requestId)
         case .functionError, .runtimeFailed:
             return Self.message(500, "Internal Server Error", requestId: requestId)
         case .timedOut:
