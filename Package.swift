@@ -146,7 +146,7 @@ let package = Package(
         .testTarget(
             name: "InletLocalTests",
             dependencies: [
-                "InletLocal", "InletEmulator", "InletAWS", "InletHTTP", "InletCore", "InletTestSupport", "InletSigV4", "InletCompression",
+                "InletLocal", "InletEmulator", "InletAWS", "InletHTTP", "InletCore", "InletTestSupport", "InletSigV4", "InletCompression", "InletWarehouse",
                 "InletLambdaRuntime", .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(

@@ -3,6 +3,7 @@ import InletCore
 import InletEmulator
 import InletHTTP
 import InletTestSupport
+import InletWarehouse
 import Synchronization
 import Testing
 
@@ -62,6 +63,8 @@ final class Tally: Sendable {
 
         // Restart on the same directory; Ctrl-C delivers every recovered record.
         let (second, _) = try startInlet(directory)
+        // The banner follows the bind: wait for it before reading it.
+        for _ in 0..<100 where !second.log.contains("For the AWS CLI") { try await Task.sleep(for: .milliseconds(50)) }
         #expect(second.log.contains("recovered"), "\(second.log)")
         kill(second.process.processIdentifier, SIGINT)
         second.process.waitUntilExit()
@@ -82,6 +85,20 @@ final class Tally: Sendable {
             + "\(missing.count) acknowledged but missing, \(duplicated.count) duplicated")
         #expect(missing.isEmpty, "acknowledged but not delivered: \(missing.prefix(5))")
         #expect(duplicated.isEmpty, "delivered twice: \(duplicated.keys.prefix(5))")
+
+        // And in the warehouse the restarted server loaded before it exited: once per event in the dedup view.
+        let reader = try WarehouseReader(path: Warehouse.path(dataDirectory: directory))
+        let rows = try await reader.query("SELECT id, count(*) FROM events_dedup GROUP BY id", translate: false)
+        var warehouseCounts: [String: Int64] = [:]
+        for row in rows.rows {
+            if let id = row[0].text, case .integer(let n) = row[1] { warehouseCounts[id] = n }
+        }
+        let notLoaded = acked.filter { warehouseCounts[$0] == nil }
+        print("crash test: \(warehouseCounts.count) events in EVENTS_DEDUP after restart, "
+            + "\(notLoaded.count) acknowledged but not loaded, \(warehouseCounts.values.filter { $0 > 1 }.count) more than once")
+        #expect(notLoaded.isEmpty, "acknowledged but not in the warehouse: \(notLoaded.prefix(5))")
+        #expect(warehouseCounts.values.allSatisfy { $0 == 1 })
+        #expect(warehouseCounts.count == counts.count, "the warehouse holds what S3 holds")
         second.stop()
         first.stop()
     }
