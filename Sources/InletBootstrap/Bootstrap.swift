@@ -21,7 +21,7 @@ import Logging
 enum Bootstrap {
     static func main() {
         signal(SIGPIPE, SIG_IGN)
-        let environment = readEnvironment()
+        let environment = ProcessEnvironment.current()
         LambdaLogHandler.bootstrap(environment: environment)
         let logger = Logger(label: "inlet")
         guard let runtimeAPI = environment[RuntimeAPI.Variable.runtimeAPI], !runtimeAPI.isEmpty else {
@@ -61,19 +61,5 @@ enum Bootstrap {
         }
         // The loop exits the process; Lambda stops it with SIGKILL or SIGTERM (default actions).
         while true { pause() }
-    }
-
-    /// The process environment, read once.
-    static func readEnvironment() -> [String: String] {
-        var result: [String: String] = [:]
-        var pointer = environ
-        while let entry = pointer.pointee {
-            let text = String(cString: entry)
-            if let eq = text.firstIndex(of: "=") {
-                result[String(text[..<eq])] = String(text[text.index(after: eq)...])
-            }
-            pointer += 1
-        }
-        return result
     }
 }

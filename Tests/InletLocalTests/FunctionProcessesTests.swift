@@ -383,10 +383,11 @@ func eventually(_ seconds: Double = 10, _ condition: () async -> Bool) async -> 
         #expect(
             jsonObject(request.body)?["message"] as? String
                 == "Request must be smaller than 6291456 bytes for the InvokeFunction operation")
-        // An event over 6 MB (its body alone is) never reaches a process: API Gateway's 500.
+        // An event over 6 MB (its body alone is) never reaches a process: 413, which tells
+        // the client to send less (the function's own answer to a body over 6 MiB).
         let gateway = try await cloud.send(
             .post, "/events", headers: Self.text, body: [UInt8](repeating: 0x61, count: LambdaLimits.maximumRequestBytes))
-        #expect(gateway.status == 500)
+        #expect(gateway.status == 413)
         #expect(await cloud.host.startedProcessCount == 0)
 
         let response = try await cloud.invoke(#"{"action":"big"}"#)

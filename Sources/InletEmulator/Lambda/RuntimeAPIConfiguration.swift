@@ -1,4 +1,5 @@
 import Glibc
+import InletLambdaRuntime
 
 /// What ``RuntimeAPIFunctionHost`` runs and how: the command, the size of the pool, and
 /// the function's settings and environment.
@@ -102,18 +103,7 @@ public struct RuntimeAPIConfiguration: Sendable {
     static let reserved: Set<String> = ["_HANDLER", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR", "TZ"]
 
     /// This process's environment.
-    @Sendable public static func processEnvironment() -> [String: String] {
-        var result: [String: String] = [:]
-        var pointer = environ
-        while let entry = pointer.pointee {
-            let text = String(cString: entry)
-            if let eq = text.firstIndex(of: "=") {
-                result[String(text[..<eq])] = String(text[text.index(after: eq)...])
-            }
-            pointer += 1
-        }
-        return result
-    }
+    @Sendable public static func processEnvironment() -> [String: String] { ProcessEnvironment.current() }
 
     /// Writes `bytes` to standard error, whole.
     @Sendable public static func writeToStandardError(_ bytes: [UInt8]) {

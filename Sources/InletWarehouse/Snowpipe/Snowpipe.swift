@@ -105,6 +105,14 @@ public actor Snowpipe {
     /// (`ALTER PIPE … REFRESH`); returns the keys queued, oldest first.
     @discardableResult
     public func refresh() async throws(WarehouseError) -> [String] {
+        let fresh = try await unloadedStagedFiles()
+        let received = now()
+        return fresh.map(\.key).filter { enqueue($0, receivedAt: received) }
+    }
+
+    /// The stage's files modified within the refresh window that the load history does not
+    /// hold, oldest first: what a refresh queues.
+    private func unloadedStagedFiles() async throws(WarehouseError) -> [StagedObjectInfo] {
         let listed: [StagedObjectInfo]
         do {
             listed = try await stage.list(bucket: definition.bucket, prefix: definition.prefix)
@@ -113,12 +121,10 @@ public actor Snowpipe {
         }
         let loaded = try await warehouse.loadedFiles(pipe: definition.name)
         let since = now() - Self.refreshWindowMillis
-        let fresh = listed.filter {
+        return listed.filter {
             definition.covers(bucket: definition.bucket, key: $0.key) && $0.lastModifiedMillis >= since
                 && !loaded.contains($0.key)
         }.sorted { ($0.lastModifiedMillis, $0.key) < ($1.lastModifiedMillis, $1.key) }
-        let received = now()
-        return fresh.map(\.key).filter { enqueue($0, receivedAt: received) }
     }
 
     /// Stops loading after the file in progress; files still queued stay unloaded until the next
@@ -156,18 +162,7 @@ public actor Snowpipe {
     /// SYSTEM$PIPE_STATUS from another process: the pending files are the stage's files that a
     /// refresh would queue.
     public func statusFromStage() async throws(WarehouseError) -> PipeStatus {
-        let listed: [StagedObjectInfo]
-        do {
-            listed = try await stage.list(bucket: definition.bucket, prefix: definition.prefix)
-        } catch {
-            throw WarehouseError(.stageFailed, "cannot list \(definition.stageLocation) for \(definition.name): \(error)")
-        }
-        let loaded = try await warehouse.loadedFiles(pipe: definition.name)
-        let since = now() - Self.refreshWindowMillis
-        let pending = listed.filter {
-            definition.covers(bucket: definition.bucket, key: $0.key) && $0.lastModifiedMillis >= since
-                && !loaded.contains($0.key)
-        }.sorted { ($0.lastModifiedMillis, $0.key) < ($1.lastModifiedMillis, $1.key) }
+        let pending = try await unloadedStagedFiles()
         paused = (try? await warehouse.executionState(pipe: definition.name)) == "PAUSED"
         return await status(pending: pending.count, oldest: pending.first?.key)
     }
