@@ -75,10 +75,12 @@ struct SendCommand: AsyncParsableCommand {
         let bar = ProgressBar(total: total, started: started, enabled: progress)
         let summary = await sender.send(batches) { bar.draw($0) }
         bar.finish()
-        let seconds = max(0.001, Double((ContinuousClock.now - started).components.attoseconds) / 1e18
-            + Double((ContinuousClock.now - started).components.seconds))
+        let elapsed = (ContinuousClock.now - started).components
+        let seconds = max(0.001, Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18)
+        func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
         var lines = [
-            "sent \(total) events in \(summary.requests) requests (\(summary.retries) retries) in "
+            "sent \(count(total, "event")) in \(count(summary.requests, "request")) "
+                + "(\(count(summary.retries, "retry").replacingOccurrences(of: "retrys", with: "retries"))) in "
                 + String(format: "%.2f s (%.0f events/s)", seconds, Double(total) / seconds),
             "  accepted \(summary.accepted)   rejected \(summary.rejected)   failed \(summary.failed)",
         ]
