@@ -189,7 +189,9 @@ public actor LocalS3Store: ObjectSink {
     public func putObject(
         bucket: String, key: String, body: [UInt8], contentType: String, contentMD5: String?, ifNoneMatch: Bool
     ) throws(S3Error) -> S3ObjectInfo {
-        guard var state = buckets[bucket] else { throw S3Error.noSuchBucket(bucket) }
+        // The bucket's index is changed in place below, never through a copy: a copy alive
+        // during the change would make every put copy the whole index.
+        guard buckets[bucket] != nil else { throw S3Error.noSuchBucket(bucket) }
         try S3Names.validateKey(key, bucket: bucket)
         let md5 = Digest.md5(body)
         if let contentMD5 {
@@ -208,7 +210,7 @@ public actor LocalS3Store: ObjectSink {
                     bucketName: bucket, key: key)
             }
         }
-        if ifNoneMatch && state.objects[key] != nil {
+        if ifNoneMatch && buckets[bucket]?.objects[key] != nil {
             throw S3Error(
                 "PreconditionFailed", status: 412,
                 "At least one of the pre-conditions you specified did not hold: If-None-Match: * but the key "
@@ -223,8 +225,7 @@ public actor LocalS3Store: ObjectSink {
         try FileSystem.writeAtomically(
             Self.encodeSidecar(info), directory: folder, name: name + S3Names.metadataSuffix,
             temporaryName: temporaryName())
-        state.objects[key] = info
-        buckets[bucket] = state
+        buckets[bucket]?.objects[key] = info
         for observer in observers { observer(bucket, key) }
         return info
     }
@@ -247,16 +248,15 @@ public actor LocalS3Store: ObjectSink {
 
     /// Deletes an object; succeeds when it does not exist (as S3 does), `NoSuchBucket` when the bucket is missing.
     public func deleteObject(bucket: String, key: String) throws(S3Error) {
-        guard var state = buckets[bucket] else { throw S3Error.noSuchBucket(bucket) }
-        guard state.objects[key] != nil else { return }
+        guard let exists = buckets[bucket].map({ $0.objects[key] != nil }) else { throw S3Error.noSuchBucket(bucket) }
+        guard exists else { return }
         let folder = root + "/" + bucket
         let name = S3Names.fileName(forKey: key)
         // The sidecar goes first: without it the object is gone even if the body remains.
         try FileSystem.remove(folder + "/" + name + S3Names.metadataSuffix)
         try FileSystem.remove(folder + "/" + name)
         try FileSystem.syncDirectory(folder)
-        state.objects[key] = nil
-        buckets[bucket] = state
+        buckets[bucket]?.objects[key] = nil
     }
 
     /// One page of ListObjectsV2, keys in UTF-8 byte order.
