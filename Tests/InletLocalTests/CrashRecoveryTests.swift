@@ -34,13 +34,14 @@ final class Tally: Sendable {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let (first, port) = try startInlet(directory)
 
-        // Four senders post batches of 50 events with unique ids until the server dies.
+        // Four senders post batches of 50 events with unique ids: a 100,000-event load, cut
+        // by the kill halfway through.
         let tally = Tally()
         let transport = CurlTransport(configuration: .default.with { $0.connectTimeout = .seconds(1) })
         let senders = (0..<4).map { sender in
             Task { [tally, transport] in
                 var batch = 0
-                while !Task.isCancelled {
+                while !Task.isCancelled && batch < 500 {
                     let ids = (0..<50).map { "s\(sender)-b\(batch)-e\($0)" }
                     batch += 1
                     let body = ids.map { #"{"Id":"\#($0)","Name":"crash"}"# }.joined(separator: "\n")
@@ -53,13 +54,13 @@ final class Tally: Sendable {
                 }
             }
         }
-        // Kill once a good share of the load is in: at least 40 batches (2,000 events).
-        for _ in 0..<600 where tally.batches.withLock({ $0 }) < 40 { try await Task.sleep(for: .milliseconds(50)) }
+        // Kill halfway: once 1,000 batches (50,000 events) are answered.
+        for _ in 0..<2_400 where tally.batches.withLock({ $0 }) < 1_000 { try await Task.sleep(for: .milliseconds(50)) }
         kill(first.process.processIdentifier, SIGKILL)
         first.process.waitUntilExit()
         for sender in senders { _ = await sender.result }
         let acked = tally.acknowledged.withLock { $0 }
-        #expect(acked.count >= 2_000, "only \(acked.count) events were acknowledged before the kill")
+        #expect(acked.count >= 45_000, "only \(acked.count) events were acknowledged before the kill")
 
         // Restart on the same directory; Ctrl-C delivers every recovered record.
         let (second, _) = try startInlet(directory)
