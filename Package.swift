@@ -24,6 +24,9 @@ let package = Package(
         .library(name: "InletSigV4", targets: ["InletSigV4"]),
         .library(name: "InletHTTP", targets: ["InletHTTP"]),
         .library(name: "InletAWS", targets: ["InletAWS"]),
+        // For the fuzz targets in the nested Fuzz/ package.
+        .library(name: "InletCompression", targets: ["InletCompression"]),
+        .library(name: "InletEmulator", targets: ["InletEmulator"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
