@@ -12,7 +12,9 @@ enum AWSChunked {
     {
         var trailers: [(name: String, value: String)] = []
         var out = [UInt8]()
-        out.reserveCapacity(decodedLength ?? body.count)
+        // The payload is never longer than the body that frames it: the client's
+        // x-amz-decoded-content-length may be anything, and must not size an allocation.
+        out.reserveCapacity(min(max(decodedLength ?? body.count, 0), body.count))
         var index = 0
         func line() throws(S3Error) -> ArraySlice<UInt8> {
             var end = index
