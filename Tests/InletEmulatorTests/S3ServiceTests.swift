@@ -383,6 +383,32 @@ import Testing
         }
     }
 
+    /// Found by FuzzSigV4Request (Tests/Fuzz/regressions/FuzzSigV4Request/aws-chunked-huge-decoded-length):
+    /// the emulator reserved `x-amz-decoded-content-length` bytes before decoding, so one request
+    /// claiming 301 PB crashed it.
+    @Test func aHugeDecodedContentLengthIsRefusedWithoutAllocatingIt() async throws {
+        try await withService { service, _ in
+            _ = await service.handle(S3Fixtures.plain("PUT", "/chunks"))
+            let response = await put(
+                service, "/chunks/huge", "5\r\nhello\r\n0\r\n\r\n",
+                headers: [("Content-Encoding", "aws-chunked"), ("x-amz-decoded-content-length", "301555555555555555")])
+            #expect(response.errorCode == "IncompleteBody")
+            #expect(await service.handle(S3Fixtures.plain("GET", "/chunks/huge")).errorCode == "NoSuchKey")
+        }
+    }
+
+    /// (Tests/Fuzz/regressions/FuzzSigV4Request/aws-chunked-size-overflow) A 16-digit chunk size
+    /// overflowed to a negative length that passed the bounds check, and slicing the body crashed.
+    @Test(arguments: ["ffffffffffffffff", "fffffffffffffffe", "8000000000000000", "1000000000000000"])
+    func aChunkSizeBeyondAnyBodyIsRefused(size: String) async throws {
+        try await withService { service, _ in
+            _ = await service.handle(S3Fixtures.plain("PUT", "/chunks"))
+            let response = await put(
+                service, "/chunks/overflow", size + "\r\nhello\r\n0\r\n\r\n", headers: [("Content-Encoding", "aws-chunked")])
+            #expect(response.errorCode == "InvalidRequest")
+        }
+    }
+
     @Test func checksumHeadersAreVerified() async throws {
         try await withService { service, _ in
             _ = await service.handle(S3Fixtures.plain("PUT", "/sums"))
