@@ -11,7 +11,7 @@
 # fuzz-artifacts/<Target>/crash-… (or leak-…, timeout-…, oom-…). Reproduce it with
 #   Fuzz/.build/release/<Target> fuzz-artifacts/<Target>/crash-…
 # New inputs the fuzzer finds collect in fuzz-artifacts/<Target>/corpus/ (git-ignored) and are
-# reused by the next run.
+# reused by the next run. INLET_FUZZ_ARTIFACTS moves fuzz-artifacts/ elsewhere (a long run's own).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -47,7 +47,7 @@ export LSAN_OPTIONS="suppressions=$top/Tests/Sanitizers/lsan.supp:print_suppress
 failed=0
 printf '%-20s %12s %8s %8s  %s\n' target executions seconds exec/s result
 for target in "${targets[@]}"; do
-    work="fuzz-artifacts/$target"
+    work="${INLET_FUZZ_ARTIFACTS:-fuzz-artifacts}/$target"
     mkdir -p "$work/corpus"
     started=$(date +%s)
     status=0
