@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets of the nested Fuzz/ package and runs each one for a fixed number
-# of executions, starting from its seed corpus in Tests/Fuzz/corpus/<Target>/.
+# of executions, starting from its seed corpus in Tests/Fuzz/corpus/<Target>/ and the inputs
+# that once failed, Tests/Fuzz/regressions/<Target>/ (each also has a test in the unit suites).
 #
 #   bash scripts/fuzz.sh [RUNS] [TARGET...]     RUNS: executions per target (default 100000)
 #
@@ -10,7 +11,7 @@
 # fuzz-artifacts/<Target>/crash-… (or leak-…, timeout-…, oom-…). Reproduce it with
 #   Fuzz/.build/release/<Target> fuzz-artifacts/<Target>/crash-…
 # New inputs the fuzzer finds collect in fuzz-artifacts/<Target>/corpus/ (git-ignored) and are
-# reused by the next run.
+# reused by the next run. INLET_FUZZ_ARTIFACTS moves fuzz-artifacts/ elsewhere (a long run's own).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -46,11 +47,14 @@ export LSAN_OPTIONS="suppressions=$top/Tests/Sanitizers/lsan.supp:print_suppress
 failed=0
 printf '%-20s %12s %8s %8s  %s\n' target executions seconds exec/s result
 for target in "${targets[@]}"; do
-    work="fuzz-artifacts/$target"
+    work="${INLET_FUZZ_ARTIFACTS:-fuzz-artifacts}/$target"
     mkdir -p "$work/corpus"
     started=$(date +%s)
     status=0
-    "$bin/$target" "$work/corpus" "Tests/Fuzz/corpus/$target" -runs="$runs" -max_len="$(max_len "$target")" \
+    seeds=("Tests/Fuzz/corpus/$target")
+    # Inputs that once failed are replayed on every run.
+    [ -d "Tests/Fuzz/regressions/$target" ] && seeds+=("Tests/Fuzz/regressions/$target")
+    "$bin/$target" "$work/corpus" "${seeds[@]}" -runs="$runs" -max_len="$(max_len "$target")" \
         -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$work/" -print_final_stats=1 \
         >"$work/fuzz.log" 2>&1 || status=$?
     seconds=$(( $(date +%s) - started ))
