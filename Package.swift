@@ -151,7 +151,9 @@ let package = Package(
             dependencies: [
                 "InletLocal", "InletEmulator", "InletAWS", "InletHTTP", "InletCore", "InletTestSupport", "InletSigV4", "InletCompression", "InletWarehouse",
                 "InletLambdaRuntime", .product(name: "Logging", package: "swift-log"),
-            ]),
+            ],
+            // Read by path from the repository (the hostile corpus), not bundled.
+            exclude: ["Fixtures"]),
         .testTarget(
             name: "InletWarehouseTests",
             dependencies: [

@@ -38,3 +38,17 @@ swift build --build-tests
 # Suites run one after another: several start peer processes and wait on them, and on a
 # 2-core machine parallel suites would starve each other's deadlines.
 swift test --skip-build --disable-xctest --no-parallel "$@"
+
+# A focused run (with swift test arguments) stops here. The full run goes on: every suite again
+# under AddressSanitizer and ThreadSanitizer, then each fuzz target for 100,000 executions
+# (Tests/README.md, "Sanitizers" and "Fuzzing").
+if [ $# -eq 0 ]; then
+    for sanitizer in address thread; do
+        # A fresh moto for each run: it allows 50 delivery streams, and every run creates some.
+        python3 -c "import sys, urllib.request; urllib.request.urlopen(urllib.request.Request(sys.argv[1] + '/moto-api/reset', method='POST'), timeout=30)" \
+            "$INLET_TEST_MOTO_URL"
+        python3 Tests/InletTestSupport/moto_setup.py "$INLET_TEST_MOTO_URL" credentials >/dev/null
+        bash scripts/sanitizers.sh "$sanitizer"
+    done
+    bash scripts/fuzz.sh 100000
+fi

@@ -4,15 +4,14 @@ import InletEmulator
 import InletHTTP
 import InletTestSupport
 import InletWarehouse
-import Synchronization
 import Testing
 
 @testable import InletLocal
 
 /// What the senders saw: the ids acknowledged with 200, and the batches answered.
 final class Tally: Sendable {
-    let acknowledged = Mutex<Set<String>>([])
-    let batches = Mutex(0)
+    let acknowledged = Locked<Set<String>>([])
+    let batches = Locked(0)
 }
 
 /// `inlet local` killed with SIGKILL while several senders load it: after a restart on the

@@ -1,7 +1,7 @@
 import Foundation
 import InletCore
 import InletHTTP
-import Synchronization
+import InletTestSupport
 import Testing
 
 @testable import InletLocal
@@ -39,10 +39,10 @@ import Testing
 
 /// A gateway double: answers from a script, one response per request, and records the bodies.
 final class ScriptedGateway: HTTPTransport, Sendable {
-    let script: Mutex<[(Int, String, [(String, String)])]>
-    let bodies = Mutex<[String]>([])
+    let script: Locked<[(Int, String, [(String, String)])]>
+    let bodies = Locked<[String]>([])
 
-    init(_ script: [(Int, String, [(String, String)])]) { self.script = Mutex(script) }
+    init(_ script: [(Int, String, [(String, String)])]) { self.script = Locked(script) }
 
     func send(_ request: HTTPRequest, timeout: Duration?) async throws(TransportError) -> HTTPResponse {
         bodies.withLock { $0.append(String(decoding: request.body, as: UTF8.self)) }

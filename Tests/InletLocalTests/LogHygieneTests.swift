@@ -2,15 +2,15 @@ import Foundation
 import InletCore
 import InletEmulator
 import InletSigV4
+import InletTestSupport
 import Logging
-import Synchronization
 import Testing
 
 @testable import InletLocal
 
 /// Every log line, whatever its level.
 final class CapturedLogs: Sendable {
-    let lines = Mutex<[String]>([])
+    let lines = Locked<[String]>([])
 
     var handlerFactory: @Sendable (String) -> any LogHandler {
         { [self] label in Handler(label: label, sink: self) }

@@ -6,6 +6,12 @@ protocol ReasonSink {
 }
 
 struct NoReasons: ReasonSink {
+    #if INLET_TSAN
+    /// Never read: it gives the type a size in the ThreadSanitizer build (scripts/sanitizers.sh
+    /// passes -DINLET_TSAN). TSan's check of an `inout` access to an empty struct captured by a
+    /// closure reads a bogus address and crashes (Swift 6.3.1; Tests/README.md, "Sanitizers").
+    private var sized: UInt8 = 0
+    #endif
     static var collects: Bool { false }
     @inline(__always)
     mutating func add(_ instance: Int, _ keyword: String, _ message: @autoclosure () -> String) {}
