@@ -9,12 +9,14 @@ import Darwin
 // Threads and locks built directly on pthreads, so this module needs neither
 // Foundation nor an availability floor above the package's (macOS 13).
 
-/// A value protected by a pthread mutex.
-final class LockedState<State>: @unchecked Sendable {
+/// A value protected by a pthread mutex (which ThreadSanitizer understands, unlike the
+/// standard library's futex-based `Mutex`).
+public final class LockedState<State>: @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private var state: State
 
-    init(_ state: State) {
+    /// A lock around `state`.
+    public init(_ state: State) {
         self.state = state
         mutex = .allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
@@ -30,7 +32,7 @@ final class LockedState<State>: @unchecked Sendable {
 
     /// Runs `body` with exclusive access to the state. Keep `body` short and non-blocking.
     @inline(__always)
-    func withLock<R>(_ body: (inout State) -> R) -> R {
+    public func withLock<R>(_ body: (inout State) -> R) -> R {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         return body(&state)
@@ -50,8 +52,9 @@ final class CancellationFlag: Sendable {
 /// Threads start lazily, one per queued job that no idle thread can take, up to
 /// `maximumThreads`; beyond that, jobs wait in the queue. Idle threads sleep on a
 /// condition variable. ``shutdown()`` lets every thread finish the queue and exit.
-final class WorkerPool: @unchecked Sendable {
-    typealias Job = @Sendable () -> Void
+public final class WorkerPool: @unchecked Sendable {
+    /// A job: blocking work that must not hold a thread of Swift's cooperative pool.
+    public typealias Job = @Sendable () -> Void
 
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let condition: UnsafeMutablePointer<pthread_cond_t>
@@ -63,7 +66,8 @@ final class WorkerPool: @unchecked Sendable {
     private var threads = 0
     private var shuttingDown = false
 
-    init(maximumThreads: Int) {
+    /// A pool of at most `maximumThreads` threads (at least one).
+    public init(maximumThreads: Int) {
         self.maximumThreads = max(1, maximumThreads)
         mutex = .allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
@@ -89,8 +93,17 @@ final class WorkerPool: @unchecked Sendable {
         return threads
     }
 
+    /// Runs `body` on one of the pool's threads and returns its result; the calling task
+    /// is suspended meanwhile, so blocking calls (fsync, say) never hold a thread of the
+    /// cooperative pool.
+    public func run<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            submit { continuation.resume(returning: body()) }
+        }
+    }
+
     /// Queues `job` to run on one of the pool's threads.
-    func submit(_ job: @escaping Job) {
+    public func submit(_ job: @escaping Job) {
         pthread_mutex_lock(mutex)
         queue.append(job)
         let waiting = queue.count - head
@@ -102,7 +115,7 @@ final class WorkerPool: @unchecked Sendable {
     }
 
     /// Lets the threads drain the queue and exit. Call once, when no more jobs will come.
-    func shutdown() {
+    public func shutdown() {
         pthread_mutex_lock(mutex)
         shuttingDown = true
         pthread_cond_broadcast(condition)

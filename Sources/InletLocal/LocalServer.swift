@@ -275,7 +275,7 @@ public struct LocalServer: Sendable {
     static func response(_ local: LocalResponse, method: String, closing: Bool) -> Response {
         var fields = HTTPFields()
         for (name, value) in local.headers {
-            let lower = name.lowercased()
+            let lower = HTTPHeaders.lowercasedName(name)
             if framingHeaders.contains(lower) && !(method == "HEAD" && lower == "content-length") { continue }
             guard let fieldName = HTTPField.Name(name) else { continue }
             fields.append(HTTPField(name: fieldName, value: value))

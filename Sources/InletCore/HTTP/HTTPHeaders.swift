@@ -117,6 +117,21 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
         return true
     }
 
+    /// `name` in lower case: ASCII letters only (the bytes of a header name), without
+    /// Unicode's tables; other bytes are kept.
+    package static func lowercasedName(_ name: String) -> String {
+        let utf8 = name.utf8
+        guard utf8.contains(where: { $0 &- 0x41 < 26 }) else { return name }
+        return String(unsafeUninitializedCapacity: utf8.count) { out in
+            var n = 0
+            for byte in utf8 {
+                out[n] = asciiLower(byte)
+                n += 1
+            }
+            return n
+        }
+    }
+
     @inline(__always)
     static func asciiLower(_ byte: UInt8) -> UInt8 {
         byte &- 0x41 < 26 ? byte | 0x20 : byte

@@ -1,6 +1,7 @@
 import Glibc
 import InletCompression
 import InletCore
+import InletHTTP
 
 /// Kinesis Data Firehose for `inlet local`: DirectPut delivery streams to an ``ObjectSink``
 /// that buffer, compress and name objects as AWS does.
@@ -76,6 +77,8 @@ public actor FirehoseEmulator {
     var syncedSequence = 0
     var syncing = false
     var dirty: [ObjectIdentifier: SegmentFile] = [:]
+    /// Runs the fsyncs of group commits.
+    let syncThread = WorkerPool(maximumThreads: 1)
     var waiters: [(sequence: Int, continuation: CheckedContinuation<FileError?, Never>)] = []
 
     // Fault injection and randomness.
@@ -99,6 +102,8 @@ public actor FirehoseEmulator {
         self.now = now
         self.random = SplitMix64(seed: seed ?? UInt64.random(in: 0...UInt64.max))
     }
+
+    deinit { syncThread.shutdown() }
 
     /// Epoch milliseconds from the system's real-time clock.
     @Sendable public static func systemMillis() -> Int64 {
@@ -325,14 +330,16 @@ public actor FirehoseEmulator {
     }
 
     func runSync(_ files: [SegmentFile], target: Int) async {
-        let failure = await Task.detached { () -> FileError? in
+        // On the emulator's own thread: an fsync takes milliseconds, which would otherwise
+        // hold one of the few threads of Swift's cooperative pool.
+        let failure = await syncThread.run { () -> FileError? in
             do throws(FileError) {
                 for file in files { try file.sync() }
                 return nil
             } catch {
                 return error
             }
-        }.value
+        }
         statistics.groupCommits += 1
         if failure == nil { syncedSequence = max(syncedSequence, target) }
         var remaining: [(sequence: Int, continuation: CheckedContinuation<FileError?, Never>)] = []

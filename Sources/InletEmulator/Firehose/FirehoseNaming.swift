@@ -107,12 +107,14 @@ public enum FirehoseNaming {
         return "\(stream)-\(version)-\(stamp)-\(uuid)" + (gzip ? ".gz" : "")
     }
 
-    /// A random version-4 UUID in lower-case hex, from the system's generator.
+    /// A random version-4 UUID in lower-case hex (``IdentifierRandom``: it runs several
+    /// times per request, so it makes no system call).
     public static func uuidV4() -> String {
-        // Two draws (two getrandom calls), not sixteen: this runs several times per request.
-        var generator = SystemRandomNumberGenerator()
-        let high = generator.next(), low = generator.next()
-        return uuidV4(bytes: (0..<16).map { i in UInt8(truncatingIfNeeded: (i < 8 ? high : low) >> (UInt64(i % 8) * 8)) })
+        let high = IdentifierRandom.next(), low = IdentifierRandom.next()
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) { bytes in
+            for i in 0..<16 { bytes[i] = UInt8(truncatingIfNeeded: (i < 8 ? high : low) >> (UInt64(i % 8) * 8)) }
+            return uuidV4(bytes: UnsafeBufferPointer(bytes))
+        }
     }
 
     /// A random version-4 UUID from `random` (a byte per call, for deterministic tests).
@@ -122,17 +124,27 @@ public enum FirehoseNaming {
 
     /// The version-4 UUID text of 16 random bytes (version and variant bits set here).
     static func uuidV4(bytes: [UInt8]) -> String {
-        var bytes = bytes
-        bytes[6] = bytes[6] & 0x0F | 0x40
-        bytes[8] = bytes[8] & 0x3F | 0x80
-        let hex = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        for (i, b) in bytes.enumerated() {
-            if i == 4 || i == 6 || i == 8 || i == 10 { out.append(0x2D) }
-            out.append(hex[Int(b >> 4)])
-            out.append(hex[Int(b & 0xF)])
+        bytes.withUnsafeBufferPointer { uuidV4(bytes: $0) }
+    }
+
+    private static func uuidV4(bytes: UnsafeBufferPointer<UInt8>) -> String {
+        let hex = IdentifierRandom.hexDigits
+        return String(unsafeUninitializedCapacity: 36) { out in
+            var n = 0
+            for i in 0..<16 {
+                var b = bytes[i]
+                if i == 6 { b = b & 0x0F | 0x40 }
+                if i == 8 { b = b & 0x3F | 0x80 }
+                if i == 4 || i == 6 || i == 8 || i == 10 {
+                    out[n] = 0x2D
+                    n += 1
+                }
+                out[n] = hex[Int(b >> 4)]
+                out[n + 1] = hex[Int(b & 0xF)]
+                n += 2
+            }
+            return n
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// `count` random characters of `[A-Za-z0-9]`.

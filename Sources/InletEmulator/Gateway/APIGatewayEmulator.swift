@@ -63,11 +63,20 @@ public struct APIGatewayEmulator: Sendable {
     /// A request id in API Gateway's style: 15 random letters and digits and `=`, like
     /// `JKJaXmPLvHcESHA=`.
     @Sendable public static func randomRequestId() -> String {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".utf8)
-        var out = (0..<15).map { _ in alphabet[Int.random(in: 0..<alphabet.count)] }
-        out.append(0x3D)
-        return String(decoding: out, as: UTF8.self)
+        String(unsafeUninitializedCapacity: 16) { out in
+            // Base 62 digits of two 64-bit draws: ten from the first, five from the second.
+            var bits = IdentifierRandom.next()
+            for i in 0..<15 {
+                if i == 10 { bits = IdentifierRandom.next() }
+                out[i] = requestIdAlphabet[Int(bits % 62)]
+                bits /= 62
+            }
+            out[15] = 0x3D
+            return 16
+        }
     }
+
+    private static let requestIdAlphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".utf8)
 
     /// The route a request matches: exact routes in order, then `$default`.
     public func route(method: String, path: String) -> APIGatewayRoute? {

@@ -248,15 +248,15 @@ public enum APIGatewayEvent {
     /// (`X-Forwarded-For`), as a real HTTP API does.
     static func forwardedHeaders(_ request: LocalRequest, sourceIp: String, lowercase: Bool) -> [(name: String, value: String)] {
         var fields: [(name: String, value: String)] = []
+        fields.reserveCapacity(request.headers.count + 4)
         for field in request.headers {
-            let lower = field.name.lowercased()
+            let lower = HTTPHeaders.lowercasedName(field.name)
             if lower == "x-forwarded-for" || lower == "x-forwarded-port" || lower == "x-forwarded-proto" { continue }
             fields.append((lowercase ? lower : field.name, field.value))
         }
         func name(_ capitalised: String) -> String { lowercase ? capitalised.lowercased() : capitalised }
         if !request.headers.contains(name: "x-amzn-trace-id") {
-            let hex = (FirehoseNaming.uuidV4() + FirehoseNaming.uuidV4()).filter { $0 != "-" }
-            fields.append((name("X-Amzn-Trace-Id"), "Root=1-\(hex.prefix(8))-\(hex.dropFirst(8).prefix(24))"))
+            fields.append((name("X-Amzn-Trace-Id"), traceId(epochSeconds: FirehoseEmulator.systemMillis() / 1000)))
         }
         let forwarded = request.headers.values(for: "x-forwarded-for")
         fields.append((name("X-Forwarded-For"), (forwarded + [sourceIp]).joined(separator: ", ")))
@@ -264,6 +264,20 @@ public enum APIGatewayEvent {
         fields.append((name("X-Forwarded-Port"), hostParts.count == 2 ? String(hostParts[1]) : "80"))
         fields.append((name("X-Forwarded-Proto"), "http"))
         return fields
+    }
+
+    /// An X-Ray trace id as API Gateway adds it: `Root=1-` and the epoch seconds in 8 hex
+    /// digits, `-` and 24 random hex digits.
+    static func traceId(epochSeconds: Int64) -> String {
+        var out: [UInt8] = Array("Root=1-".utf8)
+        out.reserveCapacity(40)
+        let hex = IdentifierRandom.hexDigits
+        let seconds = UInt32(truncatingIfNeeded: epochSeconds)
+        for d in 0..<8 { out.append(hex[Int(seconds >> UInt32(4 * (7 - d)) & 0xF)]) }
+        out.append(0x2D)
+        IdentifierRandom.appendHex(16, to: &out)
+        IdentifierRandom.appendHex(8, to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func domainName(_ request: LocalRequest) -> String {

@@ -56,9 +56,10 @@ public enum LambdaLimits {
 }
 
 /// Runs a ``LambdaHandler`` in this process: one ``LambdaContext`` per invocation, Lambda's
-/// 6 MB payload limits, and the deadline. Past the deadline the handler's task is cancelled
-/// and the invocation reports ``FunctionResult/timedOut`` at once, without waiting for a
-/// handler that ignores cancellation.
+/// 6 MB payload limits, and the deadline. Past the deadline (at most 10 ms late: one timer
+/// keeps every invocation's deadline) the handler's task is cancelled and the invocation
+/// reports ``FunctionResult/timedOut`` at once, without waiting for a handler that ignores
+/// cancellation.
 public struct InProcessFunctionHost: FunctionHost {
     /// The function.
     public let handler: any LambdaHandler
@@ -68,6 +69,7 @@ public struct InProcessFunctionHost: FunctionHost {
     public var logger: Logger
     /// The wall clock in epoch milliseconds.
     public var now: @Sendable () -> Int64
+    private let watchdog = DeadlineWatchdog()
 
     /// A host for `handler`.
     public init(
@@ -90,31 +92,26 @@ public struct InProcessFunctionHost: FunctionHost {
         let remaining = min(deadlineMillis - now(), 900_000)
         guard remaining > 0 else { return .timedOut }
         let context = LambdaContext(requestId: requestId, deadlineMillis: deadlineMillis, invokedFunctionArn: functionArn)
-        let (stream, continuation) = AsyncStream.makeStream(of: FunctionResult.self)
+        let deadline = ContinuousClock.now.advanced(by: .milliseconds(remaining))
         let handler = self.handler
         var logger = self.logger
         logger[metadataKey: "requestId"] = "\(requestId)"
-        let work = Task { [logger] in
-            let result: FunctionResult
-            do {
-                let output = try await handler.handle(payload, context: context, logger: logger)
-                result =
-                    output.count <= LambdaLimits.maximumResponseBytes
-                    ? .success(output) : .functionError(LambdaLimits.responseTooLarge)
-            } catch {
-                result = .functionError(LambdaErrorReport(error))
+        var ticket: UInt64 = 0
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<FunctionResult, Never>) in
+            let answer = InvocationAnswer(continuation)
+            let work = Task { [logger] in
+                do {
+                    let output = try await handler.handle(payload, context: context, logger: logger)
+                    answer.give(
+                        output.count <= LambdaLimits.maximumResponseBytes
+                            ? .success(output) : .functionError(LambdaLimits.responseTooLarge))
+                } catch {
+                    answer.give(.functionError(LambdaErrorReport(error)))
+                }
             }
-            continuation.yield(result)
+            ticket = watchdog.watch(deadline: deadline, answer: answer, work: work)
         }
-        let timer = Task {
-            try? await Task.sleep(for: .milliseconds(remaining))
-            if !Task.isCancelled { continuation.yield(.timedOut) }
-        }
-        var iterator = stream.makeAsyncIterator()
-        let first = await iterator.next() ?? .timedOut
-        continuation.finish()
-        timer.cancel()
-        work.cancel()  // finished already, or past its deadline
-        return first
+        watchdog.unwatch(ticket)
+        return result
     }
 }
