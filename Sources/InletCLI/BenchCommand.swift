@@ -18,6 +18,11 @@ struct BenchCommand: AsyncParsableCommand {
             --warehouse measures the local Snowpipe's load instead: files of 300-byte enriched
             records (like Firehose's objects) parsed, compacted and inserted into a fresh
             warehouse, one transaction per file, and reports rows per second.
+
+            --gateway posts single 300-byte events to the local cloud's HTTP API in process
+            (no socket: the API Gateway event, the ingest function, PutRecordBatch into the
+            fsynced Firehose buffer) from --concurrency tasks, and reports requests per second
+            and CPU time per request.
             """)
 
     @Option(help: "Seconds to run each case.")
@@ -41,10 +46,20 @@ struct BenchCommand: AsyncParsableCommand {
     @Flag(help: "With --warehouse: gzip the staged files, as Firehose's GZIP format does.")
     var gzip = false
 
+    @Flag(help: "Measure the local cloud's HTTP API in process (req/s, CPU per request), without a socket.")
+    var gateway = false
+
+    @Option(help: "With --gateway: requests in flight.")
+    var concurrency: Int = 32
+
     mutating func run() async throws {
         if cpu >= 0 { pinToCore(cpu) }
         if warehouse {
             try await WarehouseBench(rows: rows, rowsPerFile: rowsPerFile, gzip: gzip).run()
+            return
+        }
+        if gateway {
+            try await GatewayBench(seconds: seconds, concurrency: max(1, concurrency)).run()
             return
         }
         let cases = BenchCase.standard()

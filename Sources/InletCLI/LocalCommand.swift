@@ -153,6 +153,7 @@ struct LocalCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        EventLoopExecutor.adopt()
         if !LocalServerConfiguration.isLoopback(host) {
             printError(
                 "warning: listening on \(host), not loopback: anyone who can reach this address can post events"
