@@ -16,11 +16,11 @@ import Logging
 public struct IngestFunction: LambdaHandler {
     let configuration: FunctionConfiguration
     let ingestor: Ingestor
-    let firehose: FirehoseClient
+    let firehose: any RecordDelivery
     let s3: S3Client
 
-    /// A handler with its clients.
-    public init(configuration: FunctionConfiguration, firehose: FirehoseClient, s3: S3Client) {
+    /// A handler with its clients: `firehose` is a ``FirehoseClient`` in Lambda.
+    public init(configuration: FunctionConfiguration, firehose: any RecordDelivery, s3: S3Client) {
         self.configuration = configuration
         self.ingestor = Ingestor(contract: configuration.contract)
         self.firehose = firehose

@@ -176,9 +176,10 @@ public struct LocalCloud: Sendable {
         } catch {
             throw LocalCloudError(code: .functionConfiguration, message: "\(error)")
         }
+        // Valid records go straight into the emulator's buffer; rejected ones to S3 over the
+        // loopback transport, as the function's S3 requests.
         let function = IngestFunction(
-            configuration: configuration,
-            firehose: FirehoseClient(configuration: configuration.aws, transport: transport),
+            configuration: configuration, firehose: EmulatorRecordDelivery(emulator: emulator),
             s3: S3Client(configuration: configuration.aws, transport: transport))
         let runtimeAPI = options.functionProcesses.map { RuntimeAPIFunctionHost(configuration: processes($0, options)) }
         let host: any FunctionHost = runtimeAPI ?? InProcessFunctionHost(handler: function, logger: logger)
