@@ -13,7 +13,7 @@ import Logging
 /// The ingest handler: API Gateway event in, valid records to Firehose, rejected and
 /// undelivered events to the error bucket, and a response that tells the sender
 /// exactly what happened. Nothing it answers 2xx for is lost.
-public struct IngestFunction: LambdaHandler {
+public struct IngestFunction: APIGatewayLambdaHandler {
     let configuration: FunctionConfiguration
     let ingestor: Ingestor
     let firehose: any RecordDelivery
@@ -29,11 +29,13 @@ public struct IngestFunction: LambdaHandler {
 
     public func handle(_ payload: [UInt8], context: LambdaContext, logger: Logger) async throws -> [UInt8] {
         let request = try APIGatewayRequest(json: payload)
-        let now = Self.nowMillis()
-        let remaining = context.remainingMillis(nowMillis: now)
+        return await handle(request, context: context, logger: logger).encoded(for: request.version)
+    }
+
+    public func handle(_ request: APIGatewayRequest, context: LambdaContext, logger: Logger) async -> APIGatewayResponse {
+        let remaining = context.remainingMillis(nowMillis: Self.nowMillis())
         let deadline = ContinuousClock.now.advanced(by: .milliseconds(min(remaining, 15 * 60 * 1000)))
-        let response = await ingest(request, lambdaRequestId: context.requestId, deadline: deadline, logger: logger)
-        return response.encoded(for: request.version)
+        return await ingest(request, lambdaRequestId: context.requestId, deadline: deadline, logger: logger)
     }
 
     /// Runs one request through the pipeline and the two sinks.

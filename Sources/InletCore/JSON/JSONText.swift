@@ -112,6 +112,19 @@ public enum JSONText {
     }
 
     /// Appends well-formed UTF-8 `bytes` as a quoted JSON string.
+    /// The length of `bytes` written by ``appendQuoted(bytes:to:)``: the quotes, two bytes
+    /// for `"`, `\\` and the named controls, six for the other controls.
+    public static func quotedLength(bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        var length = bytes.count + 2
+        for c in bytes where c < 0x20 || c == 0x22 || c == 0x5C {
+            switch c {
+            case 0x22, 0x5C, 0x0A, 0x0D, 0x09, 0x08, 0x0C: length += 1
+            default: length += 5
+            }
+        }
+        return length
+    }
+
     public static func appendQuoted(bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         out.append(0x22)
         var runStart = 0

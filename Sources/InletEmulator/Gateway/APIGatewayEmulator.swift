@@ -1,3 +1,4 @@
+import InletAPIGateway
 import InletCore
 
 /// An HTTP API in front of one Lambda function: it matches the route, builds the proxy
@@ -96,11 +97,37 @@ public struct APIGatewayEmulator: Sendable {
         }
         let context = APIGatewayEvent.Context(
             route: route, requestId: requestId, timeEpochMillis: now, accountId: accountId, apiId: apiId)
+        let timeout = min(functionTimeoutMillis, integrationTimeoutMillis)
+        let lambdaRequestId = FirehoseNaming.uuidV4()
+        // A function in this process that takes the request as a value gets it without the
+        // event's JSON, when the event is surely within Lambda's limit (else the JSON path
+        // measures it exactly).
+        if payloadFormat == .v2 {
+            let parts = APIGatewayEvent.v2Parts(request)
+            if APIGatewayEvent.v2SizeBound(request, parts: parts) <= LambdaLimits.maximumRequestBytes,
+                let proxied = await host.invokeProxy(
+                    APIGatewayEvent.v2Request(request, context: context, parts: parts), requestId: lambdaRequestId,
+                    deadlineMillis: now + timeout)
+            {
+                switch proxied {
+                case .returned(let answer):
+                    guard var response = Self.response(answer) else {
+                        return Self.message(500, "Internal Server Error", requestId: requestId)
+                    }
+                    response.headers.add(name: "apigw-requestid", value: requestId)
+                    return response
+                case .failed(let failure):
+                    return respond(to: failure, requestId: requestId)
+                }
+            }
+        }
         let event =
             payloadFormat == .v2 ? APIGatewayEvent.v2(request, context: context) : APIGatewayEvent.v1(request, context: context)
-        let timeout = min(functionTimeoutMillis, integrationTimeoutMillis)
-        let result = await host.invoke(
-            event, requestId: FirehoseNaming.uuidV4(), deadlineMillis: now + timeout)
+        return respond(to: await host.invoke(event, requestId: lambdaRequestId, deadlineMillis: now + timeout), requestId: requestId)
+    }
+
+    /// The HTTP response for how an invocation ended.
+    func respond(to result: FunctionResult, requestId: String) -> LocalResponse {
         switch result {
         case .success(let output):
             guard var response = Self.response(output, format: payloadFormat) else {
@@ -130,6 +157,32 @@ public struct APIGatewayEmulator: Sendable {
         headers.add(name: "content-type", value: "application/json")
         headers.add(name: "apigw-requestid", value: requestId)
         return LocalResponse(status: status, headers: headers, body: body)
+    }
+
+    /// The HTTP response for a payload 2.0 response handed over as a value: what
+    /// ``response(_:format:)`` makes of `answer.encoded(for: .v2)`, without the JSON. Nil
+    /// when API Gateway cannot map it (500): a status outside 100–599, or a response over
+    /// Lambda's 6 MB.
+    public static func response(_ answer: APIGatewayResponse) -> LocalResponse? {
+        guard (100...599).contains(answer.statusCode) else { return nil }
+        // Only a large body can take the encoded response over the limit: measure it then.
+        if answer.body.count > LambdaLimits.maximumResponseBytes / 8,
+            answer.encoded(for: .v2).count > LambdaLimits.maximumResponseBytes
+        {
+            return nil
+        }
+        var headers = HTTPHeaders()
+        // Repeated names become one, the values joined with commas, as the JSON object does.
+        for field in answer.headers where !headers.contains(name: field.name) {
+            let values = answer.headers.values(for: field.name)
+            headers.add(name: field.name, value: values.count == 1 ? values[0] : values.joined(separator: ","))
+        }
+        for cookie in answer.cookies { headers.add(name: "set-cookie", value: cookie) }
+        let body = answer.body
+        if !headers.contains(name: "content-type") && !body.isEmpty {
+            headers.add(name: "content-type", value: "text/plain; charset=utf-8")
+        }
+        return LocalResponse(status: answer.statusCode, headers: headers, body: body)
     }
 
     /// The HTTP response for a function's result; nil when API Gateway cannot map it (500).

@@ -1,3 +1,4 @@
+import InletAPIGateway
 import InletCore
 
 /// Builds the Lambda proxy events an HTTP API sends, payload 2.0 and 1.0, from a raw
@@ -50,8 +51,17 @@ public enum APIGatewayEvent {
         return !text || !JSONText.isValidUTF8(body[...])
     }
 
-    /// The payload 2.0 event.
-    public static func v2(_ request: LocalRequest, context: Context) -> [UInt8] {
+    /// What payload 2.0 takes from the request: the headers (lower-case, `Cookie` moved to
+    /// `cookies`, repeated names joined with commas, API Gateway's own added), the source
+    /// address and whether the body goes base64-encoded.
+    struct V2Parts {
+        var headers: [(name: String, value: String)]
+        var cookies: [String]
+        var sourceIp: String
+        var binary: Bool
+    }
+
+    static func v2Parts(_ request: LocalRequest) -> V2Parts {
         let sourceIp = request.remoteAddress ?? "127.0.0.1"
         let headers = forwardedHeaders(request, sourceIp: sourceIp, lowercase: true)
         var cookies: [String] = []
@@ -65,6 +75,57 @@ public enum APIGatewayEvent {
                 joined.append((field.name, [field.value]))
             }
         }
+        let binary =
+            !request.body.isEmpty
+            && isBinary(
+                contentType: request.headers["content-type"], contentEncoding: request.headers["content-encoding"],
+                body: request.body)
+        return V2Parts(
+            headers: joined.map { ($0.name, $0.values.count == 1 ? $0.values[0] : $0.values.joined(separator: ",")) },
+            cookies: cookies, sourceIp: sourceIp, binary: binary)
+    }
+
+    /// The request the function decodes from the payload 2.0 event, built without the
+    /// event's JSON: `APIGatewayRequest(json: v2(request, context: context))` gives the
+    /// same value (but for the trace id API Gateway makes up when the request has none).
+    public static func v2Request(_ request: LocalRequest, context: Context) -> APIGatewayRequest {
+        v2Request(request, context: context, parts: v2Parts(request))
+    }
+
+    static func v2Request(_ request: LocalRequest, context: Context, parts: V2Parts) -> APIGatewayRequest {
+        var headers = HTTPHeaders()
+        for (name, value) in parts.headers { headers.add(name: name, value: value) }
+        var body = request.body
+        if parts.binary {
+            body = []
+            Base64.encode(request.body, into: &body)
+        }
+        return APIGatewayRequest(
+            version: .v2, method: request.method, path: request.rawPath, rawQueryString: request.rawQuery,
+            headers: headers, cookies: parts.cookies, body: body,
+            isBase64Encoded: parts.binary, requestId: context.requestId, sourceIp: parts.sourceIp,
+            userAgent: request.headers["user-agent"] ?? "", timeEpochMillis: context.timeEpochMillis)
+    }
+
+    /// At least the size of ``v2(_:context:)``'s event for `request`, without building it:
+    /// the body exactly (base64, or its escaped text), every other byte taken from the
+    /// request at its longest escape (percent-decoded query values included), and room for
+    /// the members that do not come from the request.
+    static func v2SizeBound(_ request: LocalRequest, parts: V2Parts) -> Int {
+        var size = 4_096 + 12 * (2 * request.rawPath.utf8.count + 2 * request.rawQuery.utf8.count)
+        for field in request.headers { size += 12 * (field.name.utf8.count + field.value.utf8.count) + 64 }
+        size +=
+            parts.binary
+            ? Base64.encodedLength(request.body.count) + 2
+            : request.body.withUnsafeBufferPointer { JSONText.quotedLength(bytes: $0) }
+        return size
+    }
+
+    /// The payload 2.0 event.
+    public static func v2(_ request: LocalRequest, context: Context) -> [UInt8] {
+        let parts = v2Parts(request)
+        let sourceIp = parts.sourceIp
+        let cookies = parts.cookies
         let query = queryParameters(request.rawQuery)
         let domain = domainName(request)
 
@@ -78,7 +139,7 @@ public enum APIGatewayEvent {
             out.strings("cookies", cookies)
         }
         out.object("headers")
-        for (name, values) in joined { out.string(name, values.joined(separator: ",")) }
+        for (name, value) in parts.headers { out.string(name, value) }
         out.close()
         if !query.isEmpty {
             out.object("queryStringParameters")
@@ -103,7 +164,7 @@ public enum APIGatewayEvent {
         out.string("time", requestTime(context.timeEpochMillis))
         out.number("timeEpoch", context.timeEpochMillis)
         out.close()
-        appendBody(request, to: &out)
+        appendBody(request, binary: parts.binary, to: &out)
         out.close()
         return out.bytes
     }
@@ -289,14 +350,17 @@ public enum APIGatewayEvent {
         domain.split(separator: ".", maxSplits: 1).first.map(String.init) ?? domain
     }
 
-    private static func appendBody(_ request: LocalRequest, to out: inout JSONWriter) {
+    /// The body and `isBase64Encoded`; `binary` when the caller has decided it already.
+    private static func appendBody(_ request: LocalRequest, binary known: Bool? = nil, to out: inout JSONWriter) {
         guard !request.body.isEmpty else {
             out.bool("isBase64Encoded", false)
             return
         }
-        let binary = isBinary(
-            contentType: request.headers["content-type"], contentEncoding: request.headers["content-encoding"],
-            body: request.body)
+        let binary =
+            known
+            ?? isBinary(
+                contentType: request.headers["content-type"], contentEncoding: request.headers["content-encoding"],
+                body: request.body)
         if binary {
             out.string("body", Base64.encode(request.body))
         } else {

@@ -2,36 +2,35 @@ import InletHTTP
 
 /// One invocation's answer, given once: by its handler, or by the watchdog at its deadline,
 /// whichever comes first. The loser's answer is dropped.
-final class InvocationAnswer: Sendable {
-    private let waiting: LockedState<CheckedContinuation<FunctionResult, Never>?>
+final class InvocationAnswer<Output: Sendable>: Sendable {
+    private let waiting: LockedState<CheckedContinuation<Output, Never>?>
 
-    init(_ continuation: CheckedContinuation<FunctionResult, Never>) {
+    init(_ continuation: CheckedContinuation<Output, Never>) {
         waiting = LockedState(continuation)
     }
 
-    /// Answers with `result` unless the invocation was answered already.
-    func give(_ result: FunctionResult) {
-        let continuation = waiting.withLock { waiting -> CheckedContinuation<FunctionResult, Never>? in
+    /// Answers with `output` unless the invocation was answered already.
+    func give(_ output: Output) {
+        let continuation = waiting.withLock { waiting -> CheckedContinuation<Output, Never>? in
             defer { waiting = nil }
             return waiting
         }
-        continuation?.resume(returning: result)
+        continuation?.resume(returning: output)
     }
 }
 
 /// The deadlines of the in-process invocations under way, kept by one timer instead of one
 /// timer task per invocation (a sleeping task per request cost several percent of the
 /// gateway's CPU). While any invocation is watched, a single task wakes every ``tick``; an
-/// invocation past its deadline is answered ``FunctionResult/timedOut`` and its handler's
-/// task cancelled. A deadline is thus honoured at most one tick late.
+/// invocation past its deadline is expired (answered as timed out, its handler's task
+/// cancelled). A deadline is thus honoured at most one tick late.
 final class DeadlineWatchdog: Sendable {
     /// How often the timer looks at the deadlines while any are watched.
     static let tick = Duration.milliseconds(10)
 
     private struct Watched {
         var deadline: ContinuousClock.Instant
-        var answer: InvocationAnswer
-        var work: Task<Void, Never>
+        var expire: @Sendable () -> Void
     }
 
     private struct State {
@@ -42,14 +41,13 @@ final class DeadlineWatchdog: Sendable {
 
     private let state = LockedState(State())
 
-    /// Watches an invocation: at `deadline` it is answered `.timedOut` and `work` is
-    /// cancelled, unless ``unwatch(_:)`` came first.
+    /// Watches an invocation: at `deadline`, `expire` runs, unless ``unwatch(_:)`` came first.
     ///
     /// - Returns: the ticket for ``unwatch(_:)``.
-    func watch(deadline: ContinuousClock.Instant, answer: InvocationAnswer, work: Task<Void, Never>) -> UInt64 {
+    func watch(deadline: ContinuousClock.Instant, expire: @escaping @Sendable () -> Void) -> UInt64 {
         let (id, startTimer) = state.withLock { state -> (UInt64, Bool) in
             state.nextId += 1
-            state.watched[state.nextId] = Watched(deadline: deadline, answer: answer, work: work)
+            state.watched[state.nextId] = Watched(deadline: deadline, expire: expire)
             let start = !state.timerRunning
             state.timerRunning = true
             return (state.nextId, start)
@@ -73,10 +71,7 @@ final class DeadlineWatchdog: Sendable {
                 state.timerRunning = !state.watched.isEmpty
                 return (Array(due.values), state.timerRunning)
             }
-            for watched in expired {
-                watched.answer.give(.timedOut)
-                watched.work.cancel()
-            }
+            for watched in expired { watched.expire() }
             if !keepRunning { return }
         }
     }

@@ -1,4 +1,6 @@
+import InletAPIGateway
 import InletCore
+import InletFunction
 import InletLambdaRuntime
 import Logging
 
@@ -29,6 +31,18 @@ public protocol FunctionHost: Sendable {
     ///   - requestId: Lambda's request id for this invocation.
     ///   - deadlineMillis: when the invocation times out, in epoch milliseconds.
     func invoke(_ payload: [UInt8], requestId: String, deadlineMillis: Int64) async -> FunctionResult
+
+    /// Invokes the function with an API Gateway request as a value, when the host can skip
+    /// the event's JSON (an in-process ``APIGatewayLambdaHandler``); nil otherwise, and the
+    /// caller invokes with the JSON event.
+    func invokeProxy(_ request: APIGatewayRequest, requestId: String, deadlineMillis: Int64) async -> ProxyResult?
+}
+
+extension FunctionHost {
+    /// Hosts take JSON events only, unless they say otherwise.
+    public func invokeProxy(_ request: APIGatewayRequest, requestId: String, deadlineMillis: Int64) async -> ProxyResult? {
+        nil
+    }
 }
 
 /// Lambda's limits on synchronous invocations.
@@ -70,6 +84,7 @@ public struct InProcessFunctionHost: FunctionHost {
     /// The wall clock in epoch milliseconds.
     public var now: @Sendable () -> Int64
     private let watchdog = DeadlineWatchdog()
+    private let proxyHandler: (any APIGatewayLambdaHandler)?
 
     /// A host for `handler`.
     public init(
@@ -79,6 +94,7 @@ public struct InProcessFunctionHost: FunctionHost {
         now: @escaping @Sendable () -> Int64 = FirehoseEmulator.systemMillis
     ) {
         self.handler = handler
+        self.proxyHandler = handler as? any APIGatewayLambdaHandler
         self.functionArn = functionArn
         self.logger = logger
         self.now = now
@@ -88,30 +104,60 @@ public struct InProcessFunctionHost: FunctionHost {
         guard payload.count <= LambdaLimits.maximumRequestBytes else {
             return .functionError(LambdaLimits.requestTooLarge(payload.count))
         }
+        let handler = self.handler
+        return await run(requestId: requestId, deadlineMillis: deadlineMillis, timedOut: .timedOut) { context, logger in
+            do {
+                let output = try await handler.handle(payload, context: context, logger: logger)
+                return output.count <= LambdaLimits.maximumResponseBytes
+                    ? .success(output) : .functionError(LambdaLimits.responseTooLarge)
+            } catch {
+                return .functionError(LambdaErrorReport(error))
+            }
+        }
+    }
+
+    /// Hands an API Gateway request to a handler that takes it as a value
+    /// (``APIGatewayLambdaHandler``), under the same deadline as ``invoke(_:requestId:deadlineMillis:)``;
+    /// nil when the handler only takes JSON. The caller checks Lambda's payload limits.
+    public func invokeProxy(_ request: APIGatewayRequest, requestId: String, deadlineMillis: Int64) async -> ProxyResult? {
+        guard let handler = proxyHandler else { return nil }
+        return await run(requestId: requestId, deadlineMillis: deadlineMillis, timedOut: .failed(.timedOut)) {
+            context, logger in
+            .returned(await handler.handle(request, context: context, logger: logger))
+        }
+    }
+
+    /// Runs `work` in a task of its own with the invocation's context, and returns its output,
+    /// or `timedOut` once the deadline passes (the task is then cancelled, not awaited).
+    private func run<Output: Sendable>(
+        requestId: String, deadlineMillis: Int64, timedOut: Output,
+        work: @escaping @Sendable (LambdaContext, Logger) async -> Output
+    ) async -> Output {
         // Lambda runs a function for 15 minutes at most.
         let remaining = min(deadlineMillis - now(), 900_000)
-        guard remaining > 0 else { return .timedOut }
+        guard remaining > 0 else { return timedOut }
         let context = LambdaContext(requestId: requestId, deadlineMillis: deadlineMillis, invokedFunctionArn: functionArn)
         let deadline = ContinuousClock.now.advanced(by: .milliseconds(remaining))
-        let handler = self.handler
         var logger = self.logger
         logger[metadataKey: "requestId"] = "\(requestId)"
         var ticket: UInt64 = 0
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<FunctionResult, Never>) in
+        let output = await withCheckedContinuation { (continuation: CheckedContinuation<Output, Never>) in
             let answer = InvocationAnswer(continuation)
-            let work = Task { [logger] in
-                do {
-                    let output = try await handler.handle(payload, context: context, logger: logger)
-                    answer.give(
-                        output.count <= LambdaLimits.maximumResponseBytes
-                            ? .success(output) : .functionError(LambdaLimits.responseTooLarge))
-                } catch {
-                    answer.give(.functionError(LambdaErrorReport(error)))
-                }
+            let task = Task { [logger] in answer.give(await work(context, logger)) }
+            ticket = watchdog.watch(deadline: deadline) {
+                answer.give(timedOut)
+                task.cancel()
             }
-            ticket = watchdog.watch(deadline: deadline, answer: answer, work: work)
         }
         watchdog.unwatch(ticket)
-        return result
+        return output
     }
+}
+
+/// How an ``InProcessFunctionHost/invokeProxy(_:requestId:deadlineMillis:)`` ended.
+public enum ProxyResult: Sendable {
+    /// The handler answered.
+    case returned(APIGatewayResponse)
+    /// The invocation failed or timed out, as ``FunctionResult`` reports it.
+    case failed(FunctionResult)
 }
