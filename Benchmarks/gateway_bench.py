@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """HTTP throughput of `inlet local`'s gateway, against nginx and the Python seed stack, in one run.
 
-    python3 Benchmarks/gateway_bench.py [--inlet .build/release/inlet] [--seconds 10] [--connections 32]
+    python3 Benchmarks/gateway_bench.py [--inlet .build/release/inlet] [--seconds 10] [--connections 32] [--rounds 3]
 
 Each server is pinned to CPU 0 and wrk to CPU 1 (taskset), one server at a time:
 
@@ -163,6 +163,9 @@ def main():
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--batch", type=int, default=1000, help="events per NDJSON request")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="rounds of all three servers, one after the other; ratios are taken per round, "
+                             "then the median is reported (a shared machine drifts between runs)")
     args = parser.parse_args()
     for tool in ("wrk", "nginx", "taskset"):
         if not shutil.which(tool):
@@ -172,33 +175,53 @@ def main():
 
     single = event(1)
     batch = b"".join(event(i) + b"\n" for i in range(args.batch))
-    results = {}
+    names = ("nginx", "python-seed", "inlet")
+    rounds = []
     with tempfile.TemporaryDirectory(prefix="inlet-gateway-bench-") as directory:
         one = lua_script(directory, "/events", single, "application/json")
         many = lua_script(directory, "/events", batch, "application/x-ndjson")
-        starters = [("nginx", lambda: start_nginx(directory)), ("python-seed", lambda: start_python(directory)),
-                    ("inlet", lambda: start_inlet(args.inlet, directory))]
-        for name, start in starters:
-            server = start()
-            try:
-                url = "http://127.0.0.1:%d" % server.port
-                # A short warm-up, then the measured runs.
-                wrk(url, one, 2, args.connections)
-                results[(name, "single")] = wrk(url, one, args.seconds, args.connections)
-                # Fewer connections for 1 MB bodies: the server's core is the limit, not the queue.
-                results[(name, "ndjson")] = wrk(url, many, args.seconds, min(args.connections, 8))
-            finally:
-                server.stop()
+        starters = {"nginx": lambda: start_nginx(directory), "python-seed": lambda: start_python(directory),
+                    "inlet": lambda: start_inlet(args.inlet, directory)}
+        for _ in range(max(1, args.rounds)):
+            results = {}
+            for name in names:
+                server = starters[name]()
+                try:
+                    url = "http://127.0.0.1:%d" % server.port
+                    # A short warm-up, then the measured runs.
+                    wrk(url, one, 2, args.connections)
+                    results[(name, "single")] = wrk(url, one, args.seconds, args.connections)
+                    # Fewer connections for 1 MB bodies: the server's core is the limit, not the queue.
+                    results[(name, "ndjson")] = wrk(url, many, args.seconds, min(args.connections, 8))
+                finally:
+                    server.stop()
+            rounds.append(results)
 
-    print("%-12s %12s %9s %9s %12s %8s" % ("server", "single req/s", "p50 ms", "p99 ms", "NDJSON MB/s", "non-2xx"))
-    for name in ("nginx", "python-seed", "inlet"):
-        s, n = results[(name, "single")], results[(name, "ndjson")]
-        mbps = n["rps"] * len(batch) / 1e6
-        print("%-12s %12.0f %9.2f %9.2f %12.1f %8d %s" % (name, s["rps"], s["p50"], s["p99"], mbps,
-                                                          s["non2xx"] + n["non2xx"], (s["errors"] + " " + n["errors"]).strip()))
-    inlet, nginx, seed = results[("inlet", "single")], results[("nginx", "single")], results[("python-seed", "single")]
-    print("single-event: inlet is %.2fx nginx and %.1fx the Python seed; NDJSON %.0f events/s per request stream"
-          % (inlet["rps"] / nginx["rps"], inlet["rps"] / seed["rps"], results[("inlet", "ndjson")]["rps"] * args.batch))
+    def median(values):
+        values = sorted(values)
+        middle = len(values) // 2
+        return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
+
+    print("%-12s %12s %9s %9s %12s %8s   (medians of %d rounds)" % (
+        "server", "single req/s", "p50 ms", "p99 ms", "NDJSON MB/s", "non-2xx", len(rounds)))
+    for name in names:
+        singles = [r[(name, "single")] for r in rounds]
+        batches = [r[(name, "ndjson")] for r in rounds]
+        errors = " ".join(sorted({x["errors"] for x in singles + batches if x["errors"]}))
+        print("%-12s %12.0f %9.2f %9.2f %12.1f %8d %s" % (
+            name, median([x["rps"] for x in singles]), median([x["p50"] for x in singles]),
+            median([x["p99"] for x in singles]), median([x["rps"] * len(batch) / 1e6 for x in batches]),
+            sum(x["non2xx"] for x in singles + batches), errors))
+    per_round = [(r[("inlet", "single")]["rps"] / r[("nginx", "single")]["rps"],
+                  r[("inlet", "single")]["rps"] / r[("python-seed", "single")]["rps"]) for r in rounds]
+    for k, (to_nginx, to_seed) in enumerate(per_round):
+        print("round %d: inlet single-event %.0f req/s = %.2fx nginx, %.1fx the Python seed; NDJSON %.1f MB/s" % (
+            k + 1, rounds[k][("inlet", "single")]["rps"], to_nginx, to_seed,
+            rounds[k][("inlet", "ndjson")]["rps"] * len(batch) / 1e6))
+    print("single-event: inlet is %.2fx nginx and %.1fx the Python seed (median of the rounds' ratios); "
+          "NDJSON %.0f events/s per request stream"
+          % (median([x[0] for x in per_round]), median([x[1] for x in per_round]),
+             median([r[("inlet", "ndjson")]["rps"] for r in rounds]) * args.batch))
 
 
 if __name__ == "__main__":

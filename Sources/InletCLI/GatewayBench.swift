@@ -53,12 +53,16 @@ struct GatewayBench {
         }
         let elapsed = monotonicSeconds() - start
         let cpu = cpuSeconds() - startCPU
+        let statistics = await cloud.emulator.statistics
         await cloud.emulator.shutdown()
         await cloud.warehouse.stop()
         print(
             String(
-                format: "gateway in process: %d requests in %.1f s, %.0f req/s, %.1f µs CPU per request, %d not 200",
-                requests, elapsed, Double(requests) / elapsed, cpu / Double(max(requests, 1)) * 1e6, failures))
+                format:
+                    "gateway in process: %d requests in %.1f s, %.0f req/s, %.1f µs CPU per request, %d not 200, "
+                    + "%.1f appends per fsync",
+                requests, elapsed, Double(requests) / elapsed, cpu / Double(max(requests, 1)) * 1e6, failures,
+                Double(statistics.appendCalls) / Double(max(statistics.groupCommits, 1))))
     }
 
     /// User and system CPU seconds of this process so far.

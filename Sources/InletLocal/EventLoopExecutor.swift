@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOCore
 import NIOPosix
 
@@ -9,12 +12,40 @@ public enum EventLoopExecutor {
     /// answer without waking another thread. Every blocking call of the local cloud (fsync,
     /// the function's libcurl requests) runs on threads of its own.
     ///
+    /// The loops are as many as the CPUs this process may run on (its affinity mask, so
+    /// `taskset -c 0 inlet local` gets one loop rather than one per CPU of the machine,
+    /// which would only switch between threads on the one core).
+    ///
     /// Call once, at the start of a command that serves HTTP, before it starts tasks.
     ///
     /// - Returns: whether the event loops took over (false where NIO cannot, and then the
     ///   default executor stays).
     @discardableResult
     public static func adopt() -> Bool {
-        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        if let cpus = allowedCPUs(), cpus < System.coreCount {
+            NIOSingletons.groupLoopCountSuggestion = cpus
+        }
+        return NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+    }
+
+    /// How many CPUs the process may run on: the bits of `Cpus_allowed` in
+    /// `/proc/self/status` (its affinity mask); nil where that cannot be read.
+    static func allowedCPUs() -> Int? {
+        guard let file = fopen("/proc/self/status", "r") else { return nil }
+        defer { fclose(file) }
+        var line: UnsafeMutablePointer<CChar>? = nil
+        var capacity = 0
+        defer { free(line) }
+        while getline(&line, &capacity, file) > 0, let line {
+            let text = String(cString: line)
+            guard text.hasPrefix("Cpus_allowed:") else { continue }
+            var count = 0
+            for character in text.dropFirst("Cpus_allowed:".count) {
+                guard let nibble = character.hexDigitValue else { continue }
+                count += nibble.nonzeroBitCount
+            }
+            return count > 0 ? count : nil
+        }
+        return nil
     }
 }

@@ -113,6 +113,7 @@ public struct LocalRouter: Sendable {
 
     /// Whether `rawPath` is `/2015-03-31/functions/NAME/invocations`.
     static func isInvokePath(_ rawPath: String) -> Bool {
+        guard rawPath.utf8.starts(with: "/2015-03-31/functions/".utf8) else { return false }
         let parts = rawPath.split(separator: "/", omittingEmptySubsequences: false)
         return parts.count == 5 && parts[0].isEmpty && parts[1] == "2015-03-31" && parts[2] == "functions"
             && !parts[3].isEmpty && parts[4] == "invocations"

@@ -111,6 +111,16 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
     package static func namesEqual(_ a: String, _ b: String) -> Bool {
         let a = a.utf8, b = b.utf8
         guard a.count == b.count else { return false }
+        // Native strings compare over their contiguous bytes, without iterators.
+        let fast = a.withContiguousStorageIfAvailable { x in
+            b.withContiguousStorageIfAvailable { y in
+                for i in 0..<x.count where x[i] != y[i] {
+                    guard asciiLower(x[i]) == asciiLower(y[i]) else { return false }
+                }
+                return true
+            }
+        }
+        if let fast, let result = fast { return result }
         for (x, y) in zip(a, b) where x != y {
             guard asciiLower(x) == asciiLower(y) else { return false }
         }

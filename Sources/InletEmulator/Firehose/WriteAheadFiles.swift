@@ -46,9 +46,10 @@ final class SegmentFile: Sendable {
         }
     }
 
-    /// Flushes the file's data to the disk.
+    /// Flushes the file's data to the disk, with the metadata needed to read it back (its
+    /// size), not its timestamps: `fdatasync`, as write-ahead logs use.
     func sync() throws(FileError) {
-        guard fsync(fd) == 0 else { throw .errno("fsync", path) }
+        guard fdatasync(fd) == 0 else { throw .errno("fdatasync", path) }
     }
 }
 

@@ -38,17 +38,25 @@ public enum APIGatewayEvent {
     /// `application/*+json`, `application/*+xml`) and the body has no content coding.
     /// Without a content type the body counts as binary, as does a body that is not UTF-8.
     public static func isBinary(contentType: String?, contentEncoding: String?, body: [UInt8]) -> Bool {
-        if let encoding = contentEncoding?.trimmingSpaces.lowercased(), !encoding.isEmpty, encoding != "identity" {
+        if let encoding = contentEncoding.map({ trimmedLowercase($0[...]) }), !encoding.isEmpty, encoding != "identity" {
             return true
         }
         guard let contentType else { return true }
-        let mediaType = (contentType.split(separator: ";", maxSplits: 1).first.map(String.init) ?? "").trimmingSpaces
-            .lowercased()
+        let mediaType = trimmedLowercase(contentType.prefix { $0 != ";" })
         let text =
             mediaType.hasPrefix("text/") || mediaType == "application/json" || mediaType == "application/javascript"
             || mediaType == "application/xml"
             || (mediaType.hasPrefix("application/") && (mediaType.hasSuffix("+json") || mediaType.hasSuffix("+xml")))
         return !text || !JSONText.isValidUTF8(body[...])
+    }
+
+    /// `text` without surrounding spaces and tabs, ASCII letters lowered.
+    static func trimmedLowercase(_ text: Substring) -> String {
+        let utf8 = text.utf8
+        guard let first = utf8.firstIndex(where: { $0 != 0x20 && $0 != 0x09 }),
+            let last = utf8.lastIndex(where: { $0 != 0x20 && $0 != 0x09 })
+        else { return "" }
+        return HTTPHeaders.lowercasedName(String(decoding: utf8[first...last], as: UTF8.self))
     }
 
     /// What payload 2.0 takes from the request: the headers (lower-case, `Cookie` moved to
