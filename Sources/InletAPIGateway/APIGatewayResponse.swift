@@ -39,13 +39,13 @@ public struct APIGatewayResponse: Sendable, Equatable {
         out.append(contentsOf: #","headers":{"#.utf8)
         var first = true
         var seen: [String] = []
-        for field in headers where !seen.contains(field.name.lowercased()) {
-            seen.append(field.name.lowercased())
+        for field in headers where !seen.contains(HTTPHeaders.lowercasedName(field.name)) {
+            seen.append(HTTPHeaders.lowercasedName(field.name))
             if !first { out.append(0x2C) }
             first = false
             JSONText.appendQuoted(field.name, to: &out)
             out.append(0x3A)
-            let all = headers.fields.filter { $0.name.lowercased() == field.name.lowercased() }.map(\.value)
+            let all = headers.fields.filter { HTTPHeaders.lowercasedName($0.name) == HTTPHeaders.lowercasedName(field.name) }.map(\.value)
             JSONText.appendQuoted(all.joined(separator: ","), to: &out)
         }
         out.append(0x7D)
@@ -60,12 +60,12 @@ public struct APIGatewayResponse: Sendable, Equatable {
         if version == .v1 {
             out.append(contentsOf: #","multiValueHeaders":{"#.utf8)
             var names: [String] = []
-            for field in headers where !names.contains(field.name.lowercased()) { names.append(field.name.lowercased()) }
+            for field in headers where !names.contains(HTTPHeaders.lowercasedName(field.name)) { names.append(HTTPHeaders.lowercasedName(field.name)) }
             for (k, name) in names.enumerated() {
                 if k > 0 { out.append(0x2C) }
                 JSONText.appendQuoted(name, to: &out)
                 out.append(contentsOf: ":[".utf8)
-                let values = headers.fields.filter { $0.name.lowercased() == name }.map(\.value)
+                let values = headers.fields.filter { HTTPHeaders.lowercasedName($0.name) == name }.map(\.value)
                 for (m, value) in values.enumerated() {
                     if m > 0 { out.append(0x2C) }
                     JSONText.appendQuoted(value, to: &out)

@@ -52,6 +52,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "With --gateway: requests in flight.")
     var concurrency: Int = 32
 
+    @Option(help: "With --gateway: events per request (1: a JSON event; more: NDJSON).")
+    var batch: Int = 1
+
     mutating func run() async throws {
         if cpu >= 0 { pinToCore(cpu) }
         if warehouse {
@@ -59,7 +62,7 @@ struct BenchCommand: AsyncParsableCommand {
             return
         }
         if gateway {
-            try await GatewayBench(seconds: seconds, concurrency: max(1, concurrency)).run()
+            try await GatewayBench(seconds: seconds, concurrency: max(1, concurrency), batch: max(1, batch)).run()
             return
         }
         let cases = BenchCase.standard()

@@ -12,6 +12,8 @@ import InletLocal
 struct GatewayBench {
     var seconds: Double
     var concurrency: Int
+    /// Events per request: 1 posts a JSON event, more post NDJSON.
+    var batch: Int
 
     static let event = Array(
         #"{"Id":"0000001","Name":"John Smith","Age":"42","Sex":"Male","Email":"john.smith@example.com","Plan":"pro","Country":"GB","Tags":["a","b","c"],"Note":"benchmark event padding to about three hundred bytes of JSON text in total, the size the targets name for one event................................."}"#
@@ -23,12 +25,14 @@ struct GatewayBench {
         let cloud = try await LocalCloud.start(
             options: LocalCloudOptions(dataDirectory: directory, bufferIntervalSeconds: 60, bufferSizeMiB: 64))
         let router = cloud.router
+        let body = batch == 1 ? Self.event : Array((0..<batch).map { _ in Self.event + [0x0A] }.joined())
         let request = LocalRequest(
             method: "POST", rawPath: "/events",
             headers: HTTPHeaders([
-                ("Host", "127.0.0.1:4566"), ("User-Agent", "inlet-bench"), ("Content-Type", "application/json"),
-                ("Content-Length", "\(Self.event.count)"),
-            ]), body: Self.event, remoteAddress: "127.0.0.1")
+                ("Host", "127.0.0.1:4566"), ("User-Agent", "inlet-bench"),
+                ("Content-Type", batch == 1 ? "application/json" : "application/x-ndjson"),
+                ("Content-Length", "\(body.count)"),
+            ]), body: body, remoteAddress: "127.0.0.1")
         for _ in 0..<200 { _ = await router.handle(request) }
 
         let startCPU = cpuSeconds()
@@ -59,9 +63,10 @@ struct GatewayBench {
         print(
             String(
                 format:
-                    "gateway in process: %d requests in %.1f s, %.0f req/s, %.1f µs CPU per request, %d not 200, "
-                    + "%.1f appends per fsync",
-                requests, elapsed, Double(requests) / elapsed, cpu / Double(max(requests, 1)) * 1e6, failures,
+                    "gateway in process: %d requests of %d events in %.1f s, %.0f req/s, %.1f MB/s, "
+                    + "%.1f µs CPU per request, %d not 200, %.1f appends per fsync",
+                requests, batch, elapsed, Double(requests) / elapsed, Double(requests * body.count) / elapsed / 1e6,
+                cpu / Double(max(requests, 1)) * 1e6, failures,
                 Double(statistics.appendCalls) / Double(max(statistics.groupCommits, 1))))
     }
 

@@ -13,9 +13,7 @@ public enum BodyFormat: String, Sendable {
     /// `application/json-seq` are NDJSON. Anything else is refused with 415.
     public static func forContentType(_ contentType: String?) throws(IngestError) -> BodyFormat {
         guard let contentType else { return .detect }
-        let mediaType = contentType.split(separator: ";", maxSplits: 1).first.map {
-            $0.trimmingSpaces().lowercased()
-        } ?? ""
+        let mediaType = HTTPHeaders.lowercasedName(String(contentType.prefix { $0 != ";" }.trimmingSpaces()))
         switch mediaType {
         case "", "application/json", "text/json", "text/plain", "application/octet-stream":
             return .detect

@@ -79,6 +79,9 @@ public actor FirehoseEmulator {
     var dirty: [ObjectIdentifier: SegmentFile] = [:]
     /// Runs the fsyncs of group commits.
     let syncThread = WorkerPool(maximumThreads: 1)
+    /// The write sequence the last group commit covered, and how many writes it took in.
+    var lastSyncTarget = 0
+    var lastGroupSize = 0
     var waiters: [(sequence: Int, continuation: CheckedContinuation<FileError?, Never>)] = []
 
     // Fault injection and randomness.
@@ -323,9 +326,31 @@ public actor FirehoseEmulator {
     func startSyncIfIdle() {
         guard !syncing, !waiters.isEmpty else { return }
         syncing = true
+        // Under concurrent load (the last group commit covered several writes), wait a
+        // moment for more writes to join the next one: each fsync costs the kernel about as
+        // much as a dozen requests, so fewer, larger group commits leave more CPU to serve
+        // requests. A lone writer is synced at once.
+        if lastGroupSize >= Self.gatherThreshold {
+            Task {
+                try? await Task.sleep(for: Self.gatherDelay)
+                self.beginSync()
+            }
+        } else {
+            beginSync()
+        }
+    }
+
+    /// Writes covered by a group commit above which the next one waits ``gatherDelay``.
+    static let gatherThreshold = 4
+    /// How long a group commit waits for more writes under concurrent load.
+    static let gatherDelay = Duration.microseconds(500)
+
+    func beginSync() {
         let target = writeSequence
         let files = Array(dirty.values)
         dirty = [:]
+        lastGroupSize = target - lastSyncTarget
+        lastSyncTarget = target
         Task { await self.runSync(files, target: target) }
     }
 

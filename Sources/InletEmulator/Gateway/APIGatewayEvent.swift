@@ -323,7 +323,7 @@ public enum APIGatewayEvent {
             if lower == "x-forwarded-for" || lower == "x-forwarded-port" || lower == "x-forwarded-proto" { continue }
             fields.append((lowercase ? lower : field.name, field.value))
         }
-        func name(_ capitalised: String) -> String { lowercase ? capitalised.lowercased() : capitalised }
+        func name(_ capitalised: String) -> String { lowercase ? HTTPHeaders.lowercasedName(capitalised) : capitalised }
         if !request.headers.contains(name: "x-amzn-trace-id") {
             fields.append((name("X-Amzn-Trace-Id"), traceId(epochSeconds: FirehoseEmulator.systemMillis() / 1000)))
         }
