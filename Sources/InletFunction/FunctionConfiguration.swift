@@ -32,8 +32,15 @@ public struct FunctionConfiguration: Sendable {
     public var errorBucketName: String
     /// `ERROR_KEY_PREFIX`, default `errors/`; always ends with `/`.
     public var errorKeyPrefix: String
-    /// The contract (`EVENT_SCHEMA` is a path to a JSON Schema; built in otherwise).
-    public var contract: Contract
+    /// The contract (`EVENT_SCHEMA` is a path to a JSON Schema; built in otherwise). The
+    /// built-in one is compiled on first use, not while the function starts: it cannot
+    /// fail, and `bootstrap` asks Lambda for its first event sooner.
+    public var contract: Contract {
+        get { customContract ?? .default }
+        set { customContract = newValue }
+    }
+    /// The contract `EVENT_SCHEMA` names, compiled at start so that an error is an init error.
+    var customContract: Contract?
     /// AWS credentials, region and endpoints.
     public var aws: AWSConfiguration
     /// Time kept back from the Lambda deadline for writing the error object and answering.
@@ -52,7 +59,7 @@ public struct FunctionConfiguration: Sendable {
         var prefix = env["ERROR_KEY_PREFIX"] ?? "errors/"
         if !prefix.isEmpty && !prefix.hasSuffix("/") { prefix += "/" }
         while prefix.hasPrefix("/") { prefix.removeFirst() }
-        var contract = Contract.default
+        var contract: Contract?
         if let path = env["EVENT_SCHEMA"], !path.isEmpty {
             guard let bytes = readFile(path) else {
                 throw FunctionConfigurationError(code: .unreadableContract, message: "EVENT_SCHEMA names '\(path)', which cannot be read")
@@ -70,7 +77,7 @@ public struct FunctionConfiguration: Sendable {
             throw FunctionConfigurationError(code: .aws, message: "\(error)")
         }
         return FunctionConfiguration(
-            deliveryStreamName: stream, errorBucketName: bucket, errorKeyPrefix: prefix, contract: contract, aws: aws)
+            deliveryStreamName: stream, errorBucketName: bucket, errorKeyPrefix: prefix, customContract: contract, aws: aws)
     }
 
     /// The whole file at `path`, without Foundation.
