@@ -366,6 +366,51 @@ func eventually(_ seconds: Double = 10, _ condition: () async -> Bool) async -> 
         #expect(pids.allSatisfy { !processExists(Int32($0)) })
     }
 
+    @Test func aProcessKilledFromOutsideMidInvocationIsRuntimeExitErrorWhileTheOtherServesALoad() async throws {
+        let folder = try pythonHandlers()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let python = awslambdaric(folder: folder)
+        let cloud = try await ProcessCloud.start(
+            python.command, concurrency: 2, timeoutMillis: 60_000, environment: python.environment)
+        defer { cloud.remove() }
+        // One invocation holds the first process; kill -9 it from outside while a load of
+        // invocations goes to the second.
+        let held = Task { try await cloud.invoke(#"{"action":"sleep","seconds":30}"#) }
+        #expect(await eventually { await cloud.host.processIDs.count == 1 })
+        let victim = try #require(await cloud.host.processIDs.first)
+        try await Task.sleep(for: .milliseconds(300))  // the handler is in its sleep
+        let load = Task {
+            try await withThrowingTaskGroup(of: HTTPResponse.self) { group in
+                for _ in 0..<30 { group.addTask { try await cloud.invoke("{}") } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(kill(victim, SIGKILL) == 0)
+
+        let killed = try await held.value
+        #expect(killed.status == 502, "\(String(decoding: killed.body, as: UTF8.self))")
+        let report = try #require(jsonObject(killed.body))
+        let requestId = try #require(killed.headers["X-Amzn-RequestId"])
+        #expect(report["errorType"] as? String == "Runtime.ExitError")
+        #expect(
+            report["errorMessage"] as? String == "RequestId: \(requestId) Error: Runtime exited with error: signal: killed")
+        let answers = try await load.value
+        #expect(answers.count == 30 && answers.allSatisfy { $0.status == 200 }, "\(answers.map(\.status))")
+        let servedBy = Set(answers.compactMap { jsonObject($0.body)?["pid"] as? Int })
+        #expect(!servedBy.contains(Int(victim)), "\(servedBy)")
+        #expect(await eventually { !processExists(victim) })  // reaped, no zombie
+
+        // It keeps serving: a fresh process takes the dead one's place.
+        let after = try await withThrowingTaskGroup(of: HTTPResponse.self) { group in
+            for _ in 0..<2 { group.addTask { try await cloud.invoke(#"{"action":"sleep","seconds":0.5}"#) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(after.allSatisfy { $0.status == 200 })
+        #expect(await cloud.host.startedProcessCount == 3)
+        try await cloud.stop()
+    }
+
     // MARK: 7. Payload limits
 
     @Test func payloadsOver6MBAreRefusedAsLambdaRefusesThem() async throws {
