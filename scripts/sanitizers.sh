@@ -50,6 +50,8 @@ for sanitizer in "${sanitizers[@]}"; do
             export TSAN_OPTIONS="halt_on_error=0:log_path=$reports/report${tsan_options:+:$tsan_options}"
             ;;
     esac
+    # The suites' time limits are scaled under a sanitizer (Tests/InletTestSupport/SanitizerRun.swift).
+    export INLET_SANITIZER="$sanitizer"
     echo "== swift test --sanitize=$sanitizer" >&2
     started=$(date +%s)
     swift build --build-tests --sanitize="$sanitizer" --scratch-path "$scratch" "${flags[@]}"
