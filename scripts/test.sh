@@ -12,7 +12,10 @@ inlet_install_sam_cli
 python3 -m pytest tests/deploy -q -rs -p no:cacheprovider
 
 pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done; }
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+    rm -f "${plain_log:-}"
+}
 trap cleanup EXIT
 
 # moto_server with signature checks switched on (see Tests/README.md).
@@ -36,8 +39,10 @@ bash scripts/check-bootstrap.sh "$(swift build -c release --product bootstrap --
 
 swift build --build-tests
 # Suites run one after another: several start peer processes and wait on them, and on a
-# 2-core machine parallel suites would starve each other's deadlines.
-swift test --skip-build --disable-xctest --no-parallel "$@"
+# 2-core machine parallel suites would starve each other's deadlines. Its output is kept so
+# that its closing line can end this script's output too.
+plain_log=$(mktemp /tmp/inlet-plain-XXXXXX)
+swift test --skip-build --disable-xctest --no-parallel "$@" | tee "$plain_log"
 
 # A focused run (with swift test arguments) stops here. The full run goes on: every suite again
 # under AddressSanitizer and ThreadSanitizer, then each fuzz target for 100,000 executions
@@ -51,4 +56,7 @@ if [ $# -eq 0 ]; then
         bash scripts/sanitizers.sh "$sanitizer"
     done
     bash scripts/fuzz.sh 100000
+    # The plain run's closing line again, last: how many tests ran and passed.
+    echo "== the plain run, above:"
+    grep -a "Test run with" "$plain_log" | tail -1 || true
 fi

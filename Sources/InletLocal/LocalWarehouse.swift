@@ -5,6 +5,8 @@ import Logging
 /// The warehouse side of `inlet local`: the SQLite warehouse under the data directory and its
 /// two pipes, `EVENTS_PIPE` (the data bucket into `RAW_EVENTS`) and `ERRORS_PIPE` (the error
 /// bucket's `errors/` into `RAW_ERRORS`), notified by the S3 store as objects are written.
+/// The store holds the pipes weakly: they load for as long as this value (or the
+/// ``LocalCloud`` holding it) is kept, and the database closes when it is released.
 public struct LocalWarehouse: Sendable {
     /// The warehouse.
     public let warehouse: Warehouse
@@ -29,7 +31,9 @@ public struct LocalWarehouse: Sendable {
         let stage = LocalS3Stage(store: store)
         let pipes = options.pipes.map { Snowpipe(definition: $0, warehouse: warehouse, stage: stage, logger: logger) }
         for pipe in pipes {
-            await store.onObjectCreated { bucket, key in pipe.notify(bucket: bucket, key: key) }
+            // Weakly: the pipe reads the store, so a strong observer would keep both (and the
+            // warehouse's database) alive for ever.
+            await store.onObjectCreated { [weak pipe] bucket, key in pipe?.notify(bucket: bucket, key: key) }
             do {
                 try await pipe.start()
             } catch {

@@ -7,7 +7,7 @@ import Testing
 /// The AWS CLI (the real `aws` from PyPI, signing with SigV4) against a live `inlet local`
 /// through `AWS_ENDPOINT_URL` alone: it makes a bucket, creates a delivery stream, puts a
 /// record batch, and reads the delivered object back through S3. A wrong secret is refused.
-@Suite(.timeLimit(.minutes(2)), .serialized) struct AWSCLITests {
+@Suite(.timeLimit(.minutes(2 * SanitizerRun.slowdown)), .serialized) struct AWSCLITests {
     static let awsPath = PeerBinaries.pythonTool("aws")
 
     /// Runs `aws ARGS` against `server` with `key`'s secret (the right one unless given).

@@ -16,7 +16,7 @@ final class Tally: Sendable {
 
 /// `inlet local` killed with SIGKILL while several senders load it: after a restart on the
 /// same data directory, every event it acknowledged is delivered to the data bucket, once.
-@Suite(.timeLimit(.minutes(3)), .serialized) struct CrashRecoveryTests {
+@Suite(.timeLimit(.minutes(3 * SanitizerRun.slowdown)), .serialized) struct CrashRecoveryTests {
     /// Starts the built `inlet local` on a free port over `directory`.
     func startInlet(_ directory: String) throws -> (PeerProcess, Int) {
         let port = freeLoopbackPort()

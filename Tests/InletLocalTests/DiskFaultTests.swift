@@ -51,7 +51,7 @@ struct SmallFileSystem {
 /// written, the answer says to retry, and when space returns the service goes on; after a
 /// crash every acknowledged event is recovered, once. A read-only data directory is refused
 /// at start with a message that names it.
-@Suite(.timeLimit(.minutes(2)), .serialized) struct DiskFaultTests {
+@Suite(.timeLimit(.minutes(2 * SanitizerRun.slowdown)), .serialized) struct DiskFaultTests {
     @Test(.enabled(if: SmallFileSystem.available || PeerBinaries.peersRequired, "skipped: mounting a tmpfs needs root"))
     func aFullOrReadOnlyDiskIsRefusedWithoutAcknowledgementAndRecoveredAfterwards() async throws {
         let disk = try SmallFileSystem(megabytes: 3)

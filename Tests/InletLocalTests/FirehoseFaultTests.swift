@@ -1,6 +1,7 @@
 import Foundation
 import InletCore
 import InletEmulator
+import InletTestSupport
 import Testing
 
 @testable import InletLocal
@@ -9,7 +10,7 @@ import Testing
 /// refused, a period when every record is refused, and a Firehose that never takes anything
 /// before the deadline. Valid events either arrive once or land in the error bucket as
 /// `delivery_failed`, and the client is told to retry only then.
-@Suite(.timeLimit(.minutes(2)), .serialized) struct FirehoseFaultTests {
+@Suite(.timeLimit(.minutes(2 * SanitizerRun.slowdown)), .serialized) struct FirehoseFaultTests {
     func start(timeoutMillis: Int64 = 30_000) async throws -> (LocalCloud, String) {
         let directory = NSTemporaryDirectory() + "inlet-faults-" + UUID().uuidString
         let options = LocalCloudOptions(dataDirectory: directory, bufferIntervalSeconds: 900, functionTimeoutMillis: timeoutMillis)

@@ -113,7 +113,7 @@ func eventually(_ seconds: Double = 10, _ condition: () async -> Bool) async -> 
 /// The function as child processes speaking the Runtime API (`--function-command`), served on
 /// `inlet local`'s one port: Inlet's real `bootstrap` and AWS's Python runtime interface client
 /// (awslambdaric), with timeouts, errors, init errors, a pool, and Lambda's payload limits.
-@Suite(.serialized, .timeLimit(.minutes(5))) struct FunctionProcessesTests {
+@Suite(.serialized, .timeLimit(.minutes(5 * SanitizerRun.slowdown))) struct FunctionProcessesTests {
     /// A Python handler whose behaviour the event picks.
     static let handlerSource = #"""
         import json, os, time

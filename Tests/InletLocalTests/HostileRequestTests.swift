@@ -12,7 +12,7 @@ import Testing
 /// scripts/hostile_corpus.py) against a live `inlet local` gateway with the real ingest
 /// function: every one is answered as the corpus says, with a reason; every rejection that
 /// owes an error record has one in the error bucket; and the server still serves afterwards.
-@Suite(.timeLimit(.minutes(5)), .serialized) struct HostileRequestTests {
+@Suite(.timeLimit(.minutes(5 * SanitizerRun.slowdown)), .serialized) struct HostileRequestTests {
     struct Entry {
         var name: String
         var route: String
@@ -48,9 +48,7 @@ import Testing
             for part in parts {
                 if let text = part["text"] as? String { out += Array(text.utf8) }
                 if let unit = part["repeat"] as? String, let count = part["count"] as? Int {
-                    let unitBytes = Array(unit.utf8)
-                    out.reserveCapacity(out.count + unitBytes.count * count)
-                    for _ in 0..<count { out += unitBytes }
+                    out += repeated(Array(unit.utf8), count: count)
                 }
             }
             return out
@@ -68,6 +66,25 @@ import Testing
         throw Failure("unknown body description \(body)")
     }
 
+    /// `unit` `count` times, copied in doubling blocks: the gzip bombs are 100 MiB, and a unit at
+    /// a time took two minutes under ThreadSanitizer.
+    static func repeated(_ unit: [UInt8], count: Int) -> [UInt8] {
+        let total = unit.count * max(0, count)
+        guard total > 0 else { return [] }
+        var out = [UInt8](repeating: 0, count: total)
+        out.withUnsafeMutableBytes { buffer in
+            let base = buffer.baseAddress!
+            unit.withUnsafeBytes { base.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+            var filled = unit.count
+            while filled < total {
+                let n = min(filled, total - filled)
+                (base + filled).copyMemory(from: base, byteCount: n)
+                filled += n
+            }
+        }
+        return out
+    }
+
     /// An HTTP API payload 2.0 event carrying `body` base64-encoded (or, for
     /// `raw_base64_body`, carrying that text as if it were base64).
     static func base64Event(_ entry: Entry, body: [UInt8]) -> [UInt8] {
@@ -82,6 +99,14 @@ import Testing
             "body": encoded, "isBase64Encoded": true,
         ]
         return Array(try! JSONSerialization.data(withJSONObject: event))
+    }
+
+    @Test func repeatedPartsAreTheUnitCountTimes() {
+        #expect(Self.repeated(Array("abc".utf8), count: 5) == Array("abcabcabcabcabc".utf8))
+        #expect(Self.repeated(Array("abc".utf8), count: 0).isEmpty)
+        let many = Self.repeated(Array("xy".utf8), count: 100_003)
+        #expect(many.count == 200_006)
+        #expect(many.indices.allSatisfy { many[$0] == ($0 % 2 == 0 ? UInt8(ascii: "x") : UInt8(ascii: "y")) })
     }
 
     @Test func everyHostileRequestGetsItsAnswerAndNothingOwedIsLost() async throws {

@@ -103,7 +103,7 @@ struct EchoFunction: LambdaHandler {
     }
 }
 
-@Suite(.timeLimit(.minutes(1)), .serialized) struct LocalServerTests {
+@Suite(.timeLimit(.minutes(1 * SanitizerRun.slowdown)), .serialized) struct LocalServerTests {
     let transport = CurlTransport()
 
     func send(_ method: HTTPMethod, _ url: String, headers: HTTPHeaders = [:], body: [UInt8] = []) async throws

@@ -1,4 +1,5 @@
 import Foundation
+import InletTestSupport
 import Testing
 
 @testable import InletLocal
@@ -6,7 +7,7 @@ import Testing
 /// Raw-socket clients that misbehave: the server cuts off a connection that stalls while a
 /// request is being read (slowloris), and refuses a request with a flood of headers, while
 /// it keeps serving everyone else.
-@Suite(.timeLimit(.minutes(1)), .serialized) struct SlowClientTests {
+@Suite(.timeLimit(.minutes(1 * SanitizerRun.slowdown)), .serialized) struct SlowClientTests {
     /// A connected blocking socket to 127.0.0.1:`port`, with a receive timeout.
     func connect(_ port: Int) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

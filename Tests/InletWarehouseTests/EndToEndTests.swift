@@ -10,7 +10,7 @@ import Testing
 /// The pipeline end to end with the function as the real `bootstrap` (a child process on
 /// the Runtime API, signing its Firehose and S3 calls over the port), and `inlet demo`, the
 /// README's main job, as a user runs it.
-@Suite(.timeLimit(.minutes(3)), .serialized) struct EndToEndTests {
+@Suite(.timeLimit(.minutes(3 * SanitizerRun.slowdown)), .serialized) struct EndToEndTests {
     @Test func theRealBootstrapTurnsPostedEventsIntoRowsAndErrorRows() async throws {
         let directory = temporaryDirectory("e2e-bootstrap")
         defer { removeDirectory(directory) }

@@ -84,6 +84,40 @@ import Testing
         await restarted.stop()
     }
 
+    /// A local cloud let go without stopping its pipes closes its database: the S3 store only
+    /// observes the pipes, so nothing keeps them (nor, through them, the warehouse) alive.
+    @Test func aReleasedLocalCloudClosesItsWarehouse() async throws {
+        let directory = temporaryDirectory("released-cloud")
+        defer { removeDirectory(directory) }
+        var cloud: LocalCloud? = try await LocalCloud.start(options: LocalCloudOptions(dataDirectory: directory))
+        let path = try #require(cloud?.warehouse.path)
+        let response = await cloud?.router.handle(
+            LocalRequest(
+                method: "POST", rawPath: "/events", headers: HTTPHeaders([("content-type", "application/json")]),
+                body: Array(#"{"Id":"1","Name":"Ann"}"#.utf8), remoteAddress: "203.0.113.9"))
+        #expect(response?.status == 200)
+        await cloud?.emulator.shutdown()
+        await cloud?.warehouse.waitUntilLoaded()
+        #expect(openDescriptors(under: path) > 0)
+
+        cloud = nil
+        // The pipes' loader tasks end once the pipes are released, and the warehouse with them.
+        let deadline = ContinuousClock.now + .seconds(10)
+        while openDescriptors(under: path) > 0 && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(openDescriptors(under: path) == 0, "the database (or its WAL) is still open")
+        #expect(try await WarehouseReader(path: path).query("SELECT count(*) FROM raw_events").rows == [[.integer(1)]])
+    }
+
+    /// How many of this process's descriptors are open on `path`, its WAL or its shared memory.
+    func openDescriptors(under path: String) -> Int {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        return entries.filter {
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + $0))?.hasPrefix(path) == true
+        }.count
+    }
+
     /// `kill -9` of `inlet pipe refresh` in the middle of a large file: the file's rows and its
     /// history were one transaction, so nothing of it is left, and the next refresh loads it
     /// exactly once.

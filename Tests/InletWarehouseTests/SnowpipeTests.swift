@@ -160,7 +160,8 @@ import Testing
             contentType: "application/json", contentMD5: nil, ifNoneMatch: false)
         let warehouse = try Warehouse(path: Warehouse.path(dataDirectory: directory))
         let pipe = Snowpipe(definition: definition, warehouse: warehouse, stage: LocalS3Stage(store: store))
-        await store.onObjectCreated { pipe.notify(bucket: $0, key: $1) }
+        // Weakly, as LocalWarehouse does: the pipe's stage holds the store.
+        await store.onObjectCreated { [weak pipe] in pipe?.notify(bucket: $0, key: $1) }
         try await pipe.start()
         let info = try await store.putObject(
             bucket: "inlet-data", key: "events/2026/11/27/09/inlet-events-1-x", body: Array((record(id: "1", eventId: "e1") + "\n").utf8),

@@ -58,6 +58,13 @@ public actor Snowpipe {
         (kickStream, kicks) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
+    /// A pipe released without ``stop()`` ends its loader tasks: they hold the pipe weakly and
+    /// would otherwise wait on its streams for ever.
+    deinit {
+        notices.finish()
+        kicks.finish()
+    }
+
     // MARK: Notifications
 
     /// Queues `key` when it is under the stage; returns at once (an S3 event notification).
