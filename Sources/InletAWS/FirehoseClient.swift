@@ -29,6 +29,14 @@ public enum RecordOutcome: Sendable, Hashable {
         if case .failed(let code, _) = self { return code }
         return nil
     }
+
+    /// A record of `size` bytes over Firehose's `limit` per record, refused before sending.
+    public static func recordTooLarge(size: Int, limit: Int) -> RecordOutcome {
+        .failed(
+            code: "record_too_large",
+            message: "The record has \(size) bytes; Firehose takes at most \(limit) bytes per record (before base64), "
+                + "so it was not sent.")
+    }
 }
 
 /// The result of ``FirehoseClient/putRecordBatch(streamName:records:deadline:)``: one
@@ -198,10 +206,7 @@ public struct FirehoseClient: Sendable, CustomStringConvertible {
         pending.reserveCapacity(records.count)
         for index in records.indices {
             if encoded.ranges[index] == nil {
-                outcomes[index] = .failed(
-                    code: "record_too_large",
-                    message: "The record has \(records[index].count) bytes; Firehose takes at most "
-                        + "\(limits.recordBytes) bytes per record (before base64), so it was not sent.")
+                outcomes[index] = .recordTooLarge(size: records[index].count, limit: limits.recordBytes)
             } else {
                 pending.append(index)
             }

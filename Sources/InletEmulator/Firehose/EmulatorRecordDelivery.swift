@@ -33,10 +33,7 @@ public struct EmulatorRecordDelivery: RecordDelivery {
         var pending: [Int] = []
         for index in records.indices {
             if records[index].count > FirehoseClient.maximumRecordBytes {
-                outcomes[index] = .failed(
-                    code: "record_too_large",
-                    message: "The record has \(records[index].count) bytes; Firehose takes at most "
-                        + "\(FirehoseClient.maximumRecordBytes) bytes per record (before base64), so it was not sent.")
+                outcomes[index] = .recordTooLarge(size: records[index].count, limit: FirehoseClient.maximumRecordBytes)
             } else {
                 pending.append(index)
             }
