@@ -30,7 +30,8 @@ public enum BodyFormat: String, Sendable {
 }
 
 extension Substring {
-    func trimmingSpaces() -> Substring {
+    /// Without leading and trailing spaces and tabs (HTTP's optional whitespace).
+    package func trimmingSpaces() -> Substring {
         var s = self
         while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
         while let l = s.last, l == " " || l == "\t" { s.removeLast() }

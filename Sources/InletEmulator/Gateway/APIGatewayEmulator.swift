@@ -102,8 +102,9 @@ public struct APIGatewayEmulator: Sendable {
         // A function in this process that takes the request as a value gets it without the
         // event's JSON, when the event is surely within Lambda's limit (else the JSON path
         // measures it exactly).
-        if payloadFormat == .v2 {
-            let parts = APIGatewayEvent.v2Parts(request)
+        // The v2 headers, cookies and body encoding are worked out once for either path.
+        let parts = payloadFormat == .v2 ? APIGatewayEvent.v2Parts(request) : nil
+        if let parts {
             if APIGatewayEvent.v2SizeBound(request, parts: parts) <= LambdaLimits.maximumRequestBytes,
                 let proxied = await host.invokeProxy(
                     APIGatewayEvent.v2Request(request, context: context, parts: parts), requestId: lambdaRequestId,
@@ -122,7 +123,8 @@ public struct APIGatewayEmulator: Sendable {
             }
         }
         let event =
-            payloadFormat == .v2 ? APIGatewayEvent.v2(request, context: context) : APIGatewayEvent.v1(request, context: context)
+            parts.map { APIGatewayEvent.v2(request, context: context, parts: $0) }
+            ?? APIGatewayEvent.v1(request, context: context)
         return respond(to: await host.invoke(event, requestId: lambdaRequestId, deadlineMillis: now + timeout), requestId: requestId)
     }
 

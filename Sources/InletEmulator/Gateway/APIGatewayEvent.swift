@@ -52,11 +52,7 @@ public enum APIGatewayEvent {
 
     /// `text` without surrounding spaces and tabs, ASCII letters lowered.
     static func trimmedLowercase(_ text: Substring) -> String {
-        let utf8 = text.utf8
-        guard let first = utf8.firstIndex(where: { $0 != 0x20 && $0 != 0x09 }),
-            let last = utf8.lastIndex(where: { $0 != 0x20 && $0 != 0x09 })
-        else { return "" }
-        return HTTPHeaders.lowercasedName(String(decoding: utf8[first...last], as: UTF8.self))
+        HTTPHeaders.lowercasedName(String(text.trimmingSpaces()))
     }
 
     /// What payload 2.0 takes from the request: the headers (lower-case, `Cookie` moved to
@@ -76,7 +72,7 @@ public enum APIGatewayEvent {
         var joined: [(name: String, values: [String])] = []
         for field in headers {
             if field.name == "cookie" {
-                cookies += field.value.split(separator: ";").map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
+                cookies += field.value.split(separator: ";").map { String($0.trimmingSpaces()) }.filter { !$0.isEmpty }
             } else if let k = joined.firstIndex(where: { $0.name == field.name }) {
                 joined[k].values.append(field.value)
             } else {
@@ -131,7 +127,10 @@ public enum APIGatewayEvent {
 
     /// The payload 2.0 event.
     public static func v2(_ request: LocalRequest, context: Context) -> [UInt8] {
-        let parts = v2Parts(request)
+        v2(request, context: context, parts: v2Parts(request))
+    }
+
+    static func v2(_ request: LocalRequest, context: Context, parts: V2Parts) -> [UInt8] {
         let sourceIp = parts.sourceIp
         let cookies = parts.cookies
         let query = queryParameters(request.rawQuery)
@@ -450,11 +449,3 @@ private struct JSONWriter {
     }
 }
 
-extension String {
-    fileprivate var trimmingSpaces: String {
-        var s = Substring(self)
-        while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
-        while let l = s.last, l == " " || l == "\t" { s.removeLast() }
-        return String(s)
-    }
-}
