@@ -75,17 +75,9 @@ public struct LocalS3Stage: StageStore {
         self.store = store
     }
 
-    /// Every object under `prefix`, through ListObjectsV2 pages.
+    /// Every object under `prefix`, from one reading of the bucket's folder.
     public func list(bucket: String, prefix: String) async throws -> [StagedObjectInfo] {
-        var out: [StagedObjectInfo] = []
-        var token: String?
-        repeat {
-            let page = try await store.listObjectsV2(
-                bucket: bucket, query: S3ListQuery(prefix: prefix, continuationToken: token))
-            out += page.contents.map(Self.info)
-            token = page.isTruncated ? page.nextContinuationToken : nil
-        } while token != nil
-        return out
+        try await store.listObjects(bucket: bucket, prefix: prefix).map(Self.info)
     }
 
     /// The object, or nil when it is gone.

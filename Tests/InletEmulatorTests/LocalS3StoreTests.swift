@@ -220,6 +220,41 @@ import Testing
         }
     }
 
+    /// The store keeps nothing per object in memory (its memory stays flat however many
+    /// objects a long run writes): the folder is the index, so a second store open on the
+    /// same data directory sees each write and each deletion of the first at once, and files
+    /// that are not objects are never listed.
+    @Test func theFolderIsTheIndex() async throws {
+        try await withStore { store, directory in
+            try await store.createBucket("shared")
+            let other = try LocalS3Store(dataDirectory: directory.path)
+            let long = String(repeating: "long/", count: 60)
+            for key in ["b", "a/1", "a/2", long] {
+                _ = try await store.putObject(bucket: "shared", key: key, body: Array(key.utf8), contentType: "x", contentMD5: nil, ifNoneMatch: false)
+            }
+            #expect(try await other.getObject(bucket: "shared", key: long).body == Array(long.utf8))
+            #expect(try await other.headObject(bucket: "shared", key: "a/2").size == 3)
+            await #expect(throws: S3Error.self) {
+                _ = try await other.putObject(bucket: "shared", key: "b", body: [], contentType: "x", contentMD5: nil, ifNoneMatch: true)
+            }
+            // Stray files: a name that is not a key's canonical file name, and a sidecar naming another key.
+            _ = FileManager.default.createFile(atPath: directory.path + "/s3/shared/%61@meta", contents: Data("key a\n".utf8))
+            _ = FileManager.default.createFile(atPath: directory.path + "/s3/shared/%61", contents: Data())
+            _ = FileManager.default.createFile(
+                atPath: directory.path + "/s3/shared/c@meta", contents: Data("key d\netag \"x\"\nsize 0\nlast-modified 1\n".utf8))
+            _ = FileManager.default.createFile(atPath: directory.path + "/s3/shared/c", contents: Data())
+            let listed = try await other.listObjectsV2(bucket: "shared", query: S3ListQuery(delimiter: "/"))
+            #expect(listed.contents.map(\.key) == ["b"])
+            #expect(listed.commonPrefixes == ["a/", "long/"])
+            await #expect(throws: S3Error.self) { _ = try await other.headObject(bucket: "shared", key: "c") }
+            try await store.deleteObject(bucket: "shared", key: "a/1")
+            #expect(try await other.listObjectsV2(bucket: "shared", query: S3ListQuery(prefix: "a/")).contents.map(\.key) == ["a/2"])
+            #expect(try await other.listObjects(bucket: "shared", prefix: "").count == 3)
+            let code = await code { try await other.deleteBucket("shared") }
+            #expect(code == "BucketNotEmpty")
+        }
+    }
+
     @Test func listingPagesThrough2500KeysInByteOrder() async throws {
         try await withStore { store, _ in
             try await store.createBucket("many")

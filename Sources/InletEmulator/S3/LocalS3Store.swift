@@ -70,9 +70,15 @@ public struct S3ListPage: Sendable, Hashable {
 /// (every byte outside `A-Z a-z 0-9 - _ . ~`, so never `/`), or its SHA-256 when long, and keys
 /// with a `..` segment, a leading `/`, a NUL byte, or outside 1–1024 bytes are refused before
 /// that. Writes are atomic (temporary file, `fsync`, `rename`, `fsync` of the folder): the
-/// body first, then the sidecar, which commits the write. The listing index lives in memory
-/// and is rebuilt from the sidecars when the store opens; a body whose size disagrees with its
-/// sidecar (a crash between the two renames) gets its size and ETag recomputed then.
+/// body first, then the sidecar, which commits the write.
+///
+/// The folder is the index: nothing per object is held in memory, so the store's memory stays
+/// flat however many objects it holds (a long run stores one error object per request with
+/// invalid events). A lookup reads the object's sidecar; a listing reads the folder's names,
+/// decodes the keys from them (the sidecar of a hashed name gives its key), sorts the keys
+/// under the prefix, and reads the sidecars of the page's objects only. A body whose size
+/// disagrees with its sidecar (a crash between the two renames) is described as it is on
+/// disk: its size and ETag are recomputed when it is read.
 ///
 /// File I/O runs on the actor (blocking its executor briefly), which suits a local emulator.
 public actor LocalS3Store: ObjectSink {
@@ -96,11 +102,10 @@ public actor LocalS3Store: ObjectSink {
 
     private struct BucketState {
         var creationMilliseconds: Int64
-        var objects: [String: S3ObjectInfo]
     }
 
-    /// Opens (creating it if needed) the store under `<dataDirectory>/s3/`, loading every bucket's
-    /// index from its sidecars and removing temporary files a crash left behind.
+    /// Opens (creating it if needed) the store under `<dataDirectory>/s3/`, removing the
+    /// temporary and part files a crash left behind.
     ///
     /// - Parameter now: the clock for `Last-Modified` and creation times, in milliseconds since 1970
     ///   (the system clock when nil).
@@ -113,7 +118,7 @@ public actor LocalS3Store: ObjectSink {
         try FileSystem.createDirectories(root)
         var loaded: [String: BucketState] = [:]
         for name in try FileSystem.list(root) where S3Names.isBucketName(name) && FileSystem.isDirectory(root + "/" + name) {
-            loaded[name] = try Self.loadBucket(folder: root + "/" + name)
+            loaded[name] = try Self.openBucket(folder: root + "/" + name)
         }
         self.root = root
         self.now = now ?? { FileSystem.nowMilliseconds() }
@@ -137,7 +142,7 @@ public actor LocalS3Store: ObjectSink {
         try FileSystem.writeAtomically(
             Array(String(created).utf8), directory: folder, name: S3Names.bucketFile, temporaryName: temporaryName())
         try FileSystem.syncDirectory(root)
-        buckets[bucket] = BucketState(creationMilliseconds: created, objects: [:])
+        buckets[bucket] = BucketState(creationMilliseconds: created)
     }
 
     /// Throws `NoSuchBucket` (404) unless `bucket` exists.
@@ -147,14 +152,15 @@ public actor LocalS3Store: ObjectSink {
 
     /// Deletes an empty bucket: `BucketNotEmpty` (409) when it holds objects, `NoSuchBucket` (404) when missing.
     public func deleteBucket(_ bucket: String) throws(S3Error) {
-        let state = try state(of: bucket)
-        guard state.objects.isEmpty else {
+        _ = try state(of: bucket)
+        let folder = root + "/" + bucket
+        let objects = try Self.objectEntries(folder: folder, prefix: []).count
+        guard objects == 0 else {
             throw S3Error(
                 "BucketNotEmpty", status: 409,
-                "The bucket you tried to delete is not empty: '\(bucket)' holds \(state.objects.count) objects. "
+                "The bucket you tried to delete is not empty: '\(bucket)' holds \(objects) objects. "
                     + "Delete them first (aws s3 rm --recursive s3://\(bucket)).", bucketName: bucket)
         }
-        let folder = root + "/" + bucket
         for (id, upload) in uploads where upload.bucket == bucket { uploads[id] = nil }
         for name in try FileSystem.list(folder) { try FileSystem.remove(folder + "/" + name) }
         try FileSystem.removeDirectory(folder)
@@ -189,8 +195,6 @@ public actor LocalS3Store: ObjectSink {
     public func putObject(
         bucket: String, key: String, body: [UInt8], contentType: String, contentMD5: String?, ifNoneMatch: Bool
     ) throws(S3Error) -> S3ObjectInfo {
-        // The bucket's index is changed in place below, never through a copy: a copy alive
-        // during the change would make every put copy the whole index.
         guard buckets[bucket] != nil else { throw S3Error.noSuchBucket(bucket) }
         try S3Names.validateKey(key, bucket: bucket)
         let md5 = Digest.md5(body)
@@ -210,7 +214,9 @@ public actor LocalS3Store: ObjectSink {
                     bucketName: bucket, key: key)
             }
         }
-        if ifNoneMatch && buckets[bucket]?.objects[key] != nil {
+        let folder = root + "/" + bucket
+        let name = S3Names.fileName(forKey: key)
+        if ifNoneMatch, try Self.readInfo(folder: folder, name: name, key: key) != nil {
             throw S3Error(
                 "PreconditionFailed", status: 412,
                 "At least one of the pre-conditions you specified did not hold: If-None-Match: * but the key "
@@ -219,49 +225,48 @@ public actor LocalS3Store: ObjectSink {
         let info = S3ObjectInfo(
             key: key, size: body.count, etag: "\"" + ByteEncoding.hex(md5) + "\"", contentType: contentType,
             lastModifiedMilliseconds: now())
-        let folder = root + "/" + bucket
-        let name = S3Names.fileName(forKey: key)
         try FileSystem.writeAtomically(body, directory: folder, name: name, temporaryName: temporaryName())
         try FileSystem.writeAtomically(
             Self.encodeSidecar(info), directory: folder, name: name + S3Names.metadataSuffix,
             temporaryName: temporaryName())
-        buckets[bucket]?.objects[key] = info
         for observer in observers { observer(bucket, key) }
         return info
     }
 
     /// An object's metadata: `NoSuchBucket` or `NoSuchKey` (404) when missing.
     public func headObject(bucket: String, key: String) throws(S3Error) -> S3ObjectInfo {
-        let state = try state(of: bucket)
-        guard let info = state.objects[key] else { throw S3Error.noSuchKey(bucket, key) }
+        _ = try state(of: bucket)
+        guard (try? S3Names.validateKey(key, bucket: bucket)) != nil,
+            let info = try Self.readInfo(folder: root + "/" + bucket, name: S3Names.fileName(forKey: key), key: key)
+        else { throw S3Error.noSuchKey(bucket, key) }
         return info
     }
 
     /// An object's metadata and body: `NoSuchBucket` or `NoSuchKey` (404) when missing.
     public func getObject(bucket: String, key: String) throws(S3Error) -> (info: S3ObjectInfo, body: [UInt8]) {
-        let info = try headObject(bucket: bucket, key: key)
-        guard let body = try FileSystem.read(root + "/" + bucket + "/" + S3Names.fileName(forKey: key)) else {
-            throw S3Error.noSuchKey(bucket, key)
-        }
-        return (info, body)
+        _ = try state(of: bucket)
+        guard (try? S3Names.validateKey(key, bucket: bucket)) != nil,
+            let object = try Self.readObject(folder: root + "/" + bucket, key: key)
+        else { throw S3Error.noSuchKey(bucket, key) }
+        return object
     }
 
     /// Deletes an object; succeeds when it does not exist (as S3 does), `NoSuchBucket` when the bucket is missing.
     public func deleteObject(bucket: String, key: String) throws(S3Error) {
-        guard let exists = buckets[bucket].map({ $0.objects[key] != nil }) else { throw S3Error.noSuchBucket(bucket) }
-        guard exists else { return }
+        _ = try state(of: bucket)
+        guard (try? S3Names.validateKey(key, bucket: bucket)) != nil else { return }
         let folder = root + "/" + bucket
         let name = S3Names.fileName(forKey: key)
+        guard try Self.readInfo(folder: folder, name: name, key: key) != nil else { return }
         // The sidecar goes first: without it the object is gone even if the body remains.
         try FileSystem.remove(folder + "/" + name + S3Names.metadataSuffix)
         try FileSystem.remove(folder + "/" + name)
         try FileSystem.syncDirectory(folder)
-        buckets[bucket]?.objects[key] = nil
     }
 
     /// One page of ListObjectsV2, keys in UTF-8 byte order.
     public func listObjectsV2(bucket: String, query: S3ListQuery) throws(S3Error) -> S3ListPage {
-        let state = try state(of: bucket)
+        _ = try state(of: bucket)
         guard query.maxKeys >= 0 else {
             throw S3Error.invalidArgument("max-keys must be a non-negative integer; got \(query.maxKeys).")
         }
@@ -274,18 +279,18 @@ public actor LocalS3Store: ObjectSink {
         }
         let prefix = Array(query.prefix.utf8)
         let delimiter = Array(query.delimiter.utf8)
-        let keys = state.objects.keys.filter { key in
-            guard key.utf8.starts(with: prefix) else { return false }
+        let folder = root + "/" + bucket
+        let entries = try Self.objectEntries(folder: folder, prefix: prefix).filter { entry in
             guard let marker else { return true }
-            if !marker.after.utf8.lexicographicallyPrecedes(key.utf8) { return false }
-            if marker.rolledPrefix && key.utf8.starts(with: marker.after.utf8) { return false }
+            if !marker.after.utf8.lexicographicallyPrecedes(entry.key.utf8) { return false }
+            if marker.rolledPrefix && entry.key.utf8.starts(with: marker.after.utf8) { return false }
             return true
-        }.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        }.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
         var page = S3ListPage(contents: [], commonPrefixes: [], isTruncated: false, nextContinuationToken: nil)
         var last: (String, Bool)?
         var index = 0
-        while index < keys.count {
-            let key = keys[index]
+        while index < entries.count {
+            let (key, name) = entries[index]
             var rolled: String?
             if !delimiter.isEmpty {
                 let rest = Array(key.utf8.dropFirst(prefix.count))
@@ -304,7 +309,7 @@ public actor LocalS3Store: ObjectSink {
             if let rolled {
                 page.commonPrefixes.append(rolled)
                 last = (rolled, true)
-            } else if let info = state.objects[key] {
+            } else if let info = try Self.readInfo(folder: folder, name: name, key: key) {
                 page.contents.append(info)
                 last = (key, false)
             }
@@ -393,7 +398,6 @@ public actor LocalS3Store: ObjectSink {
         try FileSystem.writeAtomically(
             Self.encodeSidecar(info), directory: folder, name: S3Names.fileName(forKey: key) + S3Names.metadataSuffix,
             temporaryName: temporaryName())
-        buckets[bucket]?.objects[key] = info
         try removeParts(of: uploadId)
         return info
     }
@@ -491,7 +495,7 @@ public actor LocalS3Store: ObjectSink {
             lastModifiedMilliseconds: modified)
     }
 
-    // MARK: Reading without opening
+    // MARK: Reading the folder
 
     /// The objects of `bucket` under `<dataDirectory>/s3`, read from their sidecars without
     /// opening the store: nothing is created or cleaned up, so a store open in another process
@@ -499,7 +503,7 @@ public actor LocalS3Store: ObjectSink {
     public static func listObjects(dataDirectory: String, bucket: String) throws(S3Error) -> [S3ObjectInfo] {
         let folder = storeRoot(dataDirectory) + "/" + bucket
         guard S3Names.isBucketName(bucket), FileSystem.isDirectory(folder) else { throw S3Error.noSuchBucket(bucket) }
-        return Array(try loadBucket(folder: folder, removeLeftovers: false).objects.values)
+        return try objects(folder: folder, prefix: [])
     }
 
     /// An object's metadata and body, read like ``listObjects(dataDirectory:bucket:)``; nil when
@@ -508,15 +512,14 @@ public actor LocalS3Store: ObjectSink {
         -> (info: S3ObjectInfo, body: [UInt8])?
     {
         guard S3Names.isBucketName(bucket), (try? S3Names.validateKey(key, bucket: bucket)) != nil else { return nil }
-        let path = storeRoot(dataDirectory) + "/" + bucket + "/" + S3Names.fileName(forKey: key)
-        guard let sidecar = try FileSystem.read(path + S3Names.metadataSuffix), var info = decodeSidecar(sidecar),
-            info.key == key, let body = try FileSystem.read(path)
-        else { return nil }
-        if body.count != info.size {
-            info.size = body.count
-            info.etag = "\"" + ByteEncoding.hex(Digest.md5(body)) + "\""
-        }
-        return (info, body)
+        return try readObject(folder: storeRoot(dataDirectory) + "/" + bucket, key: key)
+    }
+
+    /// Every object of `bucket` whose key starts with `prefix`, in no particular order, from one
+    /// reading of the folder (a listing's pages read it once each).
+    public func listObjects(bucket: String, prefix: String) throws(S3Error) -> [S3ObjectInfo] {
+        _ = try state(of: bucket)
+        return try Self.objects(folder: root + "/" + bucket, prefix: Array(prefix.utf8))
     }
 
     private static func storeRoot(_ dataDirectory: String) -> String {
@@ -525,29 +528,80 @@ public actor LocalS3Store: ObjectSink {
         return base + "/s3"
     }
 
-    private static func loadBucket(folder: String, removeLeftovers: Bool = true) throws(S3Error) -> BucketState {
-        var state = BucketState(creationMilliseconds: 0, objects: [:])
+    /// A bucket's creation time, after removing the temporary and part files a crash left in its folder.
+    private static func openBucket(folder: String) throws(S3Error) -> BucketState {
+        var state = BucketState(creationMilliseconds: 0)
         if let created = try FileSystem.read(folder + "/" + S3Names.bucketFile) {
             state.creationMilliseconds = Int64(String(decoding: created, as: UTF8.self)) ?? 0
         }
-        for name in try FileSystem.list(folder) {
-            if name.hasPrefix(S3Names.temporaryPrefix) || name.hasPrefix(partPrefix) {
-                if removeLeftovers { try FileSystem.remove(folder + "/" + name) }
-            } else if name.hasSuffix(S3Names.metadataSuffix), let bytes = try FileSystem.read(folder + "/" + name),
-                var info = decodeSidecar(bytes), (try? S3Names.validateKey(info.key, bucket: "")) != nil,
-                S3Names.fileName(forKey: info.key) + S3Names.metadataSuffix == name
-            {
-                let dataPath = folder + "/" + S3Names.fileName(forKey: info.key)
-                guard let size = FileSystem.fileSize(dataPath) else { continue }  // body lost: the object is gone
-                if size != info.size, let body = try FileSystem.read(dataPath) {
-                    // A crash between the body's rename and the sidecar's: describe the body on disk.
-                    info.size = body.count
-                    info.etag = "\"" + ByteEncoding.hex(Digest.md5(body)) + "\""
-                }
-                state.objects[info.key] = info
-            }
+        for name in try FileSystem.list(folder) where name.hasPrefix(S3Names.temporaryPrefix) || name.hasPrefix(partPrefix) {
+            try FileSystem.remove(folder + "/" + name)
         }
         return state
+    }
+
+    /// The key and file name of every object in `folder` whose key starts with `prefix`, from
+    /// the names of the sidecars: a percent-encoded name decodes to its key; a hashed one (`@k…`)
+    /// has its key read from the sidecar. A name that is not the canonical file name of a valid
+    /// key (a stray file) is no object.
+    private static func objectEntries(folder: String, prefix: [UInt8]) throws(S3Error) -> [(key: String, name: String)] {
+        var entries: [(key: String, name: String)] = []
+        for file in try FileSystem.list(folder) where file.hasSuffix(S3Names.metadataSuffix) {
+            let name = String(file.dropLast(S3Names.metadataSuffix.utf8.count))
+            let key: String
+            if name.hasPrefix("@k") {
+                guard let bytes = try FileSystem.read(folder + "/" + file), let info = decodeSidecar(bytes) else { continue }
+                key = info.key
+            } else {
+                guard let bytes = S3Names.percentDecode(name), bytes.starts(with: prefix),
+                    let decoded = String(validating: bytes, as: UTF8.self)
+                else { continue }
+                key = decoded
+            }
+            guard key.utf8.starts(with: prefix), S3Names.fileName(forKey: key) == name,
+                (try? S3Names.validateKey(key, bucket: "")) != nil
+            else { continue }
+            entries.append((key, name))
+        }
+        return entries
+    }
+
+    /// The metadata of every object in `folder` under `prefix`.
+    private static func objects(folder: String, prefix: [UInt8]) throws(S3Error) -> [S3ObjectInfo] {
+        var objects: [S3ObjectInfo] = []
+        for (key, name) in try objectEntries(folder: folder, prefix: prefix) {
+            if let info = try readInfo(folder: folder, name: name, key: key) { objects.append(info) }
+        }
+        return objects
+    }
+
+    /// The metadata of the object stored as `name` in `folder`, from its sidecar; nil when it
+    /// is missing (no sidecar, so never written or deleted, or no body, so lost), or when the
+    /// sidecar is unreadable or names another key. A body whose size is not the sidecar's (a
+    /// crash between the two renames of a write) is described as it is on disk.
+    private static func readInfo(folder: String, name: String, key: String) throws(S3Error) -> S3ObjectInfo? {
+        let path = folder + "/" + name
+        guard let sidecar = try FileSystem.read(path + S3Names.metadataSuffix), var info = decodeSidecar(sidecar),
+            info.key == key, let size = FileSystem.fileSize(path)
+        else { return nil }
+        if size != info.size, let body = try FileSystem.read(path) { describe(&info, body: body) }
+        return info
+    }
+
+    /// An object's metadata and body, as ``readInfo(folder:name:key:)`` describes them.
+    private static func readObject(folder: String, key: String) throws(S3Error) -> (info: S3ObjectInfo, body: [UInt8])? {
+        let path = folder + "/" + S3Names.fileName(forKey: key)
+        guard let sidecar = try FileSystem.read(path + S3Names.metadataSuffix), var info = decodeSidecar(sidecar),
+            info.key == key, let body = try FileSystem.read(path)
+        else { return nil }
+        if body.count != info.size { describe(&info, body: body) }
+        return (info, body)
+    }
+
+    /// Sets the size and ETag of `info` to those of `body`.
+    private static func describe(_ info: inout S3ObjectInfo, body: [UInt8]) {
+        info.size = body.count
+        info.etag = "\"" + ByteEncoding.hex(Digest.md5(body)) + "\""
     }
 }
 
