@@ -124,10 +124,7 @@ struct ChildProcess: Sendable {
         defer { closedir(directory) }
         let own = dirfd(directory)
         var descriptors: [Int32] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
+        for name in directoryEntryNames(directory) {
             if let fd = Int32(name), fd > 2, fd != own { descriptors.append(fd) }
         }
         for fd in descriptors { posix_spawn_file_actions_addclose(&actions, fd) }

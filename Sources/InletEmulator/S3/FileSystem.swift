@@ -50,14 +50,7 @@ enum FileSystem {
     static func list(_ path: String) throws(S3Error) -> [String] {
         guard let dir = opendir(path) else { throw failure("list the folder", path) }
         defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
+        return directoryEntryNames(dir)
     }
 
     /// The whole content of the file at `path`, or nil when it does not exist.
