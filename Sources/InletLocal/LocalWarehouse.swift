@@ -113,12 +113,12 @@ public struct DataDirectoryStage: StageStore {
     public func list(bucket: String, prefix: String) async throws -> [StagedObjectInfo] {
         let objects: [S3ObjectInfo]
         do {
-            objects = try LocalS3Store.listObjects(dataDirectory: dataDirectory, bucket: bucket)
+            objects = try LocalS3Store.listObjects(dataDirectory: dataDirectory, bucket: bucket, prefix: prefix)
         } catch {
             if error.code == "NoSuchBucket" { return [] }
             throw error
         }
-        return objects.filter { $0.key.hasPrefix(prefix) }.map(LocalS3Stage.info)
+        return objects.map(LocalS3Stage.info)
     }
 
     /// The object, or nil when it is gone.

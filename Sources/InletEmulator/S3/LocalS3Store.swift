@@ -497,13 +497,16 @@ public actor LocalS3Store: ObjectSink {
 
     // MARK: Reading the folder
 
-    /// The objects of `bucket` under `<dataDirectory>/s3`, read from their sidecars without
-    /// opening the store: nothing is created or cleaned up, so a store open in another process
-    /// (`inlet local`) may keep writing. `NoSuchBucket` when the bucket's folder is missing.
-    public static func listObjects(dataDirectory: String, bucket: String) throws(S3Error) -> [S3ObjectInfo] {
+    /// The objects of `bucket` under `<dataDirectory>/s3` whose keys start with `prefix`, read
+    /// from their sidecars without opening the store: nothing is created or cleaned up, so a
+    /// store open in another process (`inlet local`) may keep writing. `NoSuchBucket` when the
+    /// bucket's folder is missing.
+    public static func listObjects(dataDirectory: String, bucket: String, prefix: String = "") throws(S3Error)
+        -> [S3ObjectInfo]
+    {
         let folder = storeRoot(dataDirectory) + "/" + bucket
         guard S3Names.isBucketName(bucket), FileSystem.isDirectory(folder) else { throw S3Error.noSuchBucket(bucket) }
-        return try objects(folder: folder, prefix: [])
+        return try objects(folder: folder, prefix: Array(prefix.utf8))
     }
 
     /// An object's metadata and body, read like ``listObjects(dataDirectory:bucket:)``; nil when
