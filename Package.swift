@@ -132,7 +132,7 @@ let package = Package(
             name: "InletCoreTests", dependencies: ["InletCore", "InletCompression"],
             resources: [.copy("Fixtures")]),
         .testTarget(
-            name: "InletSigV4Tests", dependencies: ["InletSigV4"],
+            name: "InletSigV4Tests", dependencies: ["InletSigV4", "InletTestSupport"],
             exclude: ["botocore_sign.py"],
             resources: [.copy("Fixtures")]),
         .testTarget(

@@ -15,7 +15,7 @@ final class FaultServer: @unchecked Sendable {
     static func start(plan: [String] = [], then: String = "accept", seed: Int = 1) async throws -> FaultServer {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Support/fault_firehose.py")
         let arguments = ["--plan", plan.joined(separator: ","), "--then", then, "--seed", String(seed), "--lifetime", "300"]
-        return FaultServer(server: try await offPool { try PythonServer.start(script: script, arguments: arguments) })
+        return FaultServer(server: try await PythonServer.start(script: script, arguments: arguments))
     }
 
     private init(server: PythonServer) { self.server = server }

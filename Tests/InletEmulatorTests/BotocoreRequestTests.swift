@@ -2,6 +2,7 @@ import Foundation
 import InletCore
 import InletEmulator
 import InletSigV4
+import InletTestSupport
 import Testing
 
 /// Requests made by real botocore clients (`Tests/InletSigV4Tests/botocore_sign.py --clients`:
@@ -35,27 +36,18 @@ import Testing
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("InletSigV4Tests/botocore_sign.py")
 
-    static func capture() throws -> Capture? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, "--clients"]
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
+    static func capture() async throws -> Capture? {
         let skipAllowed = ProcessInfo.processInfo.environment["INLET_SKIP_PYTHON_PEERS"] == "1"
-        try process.run()
-        let out = stdout.fileHandleForReading.readDataToEndOfFile()
-        let err = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        if process.terminationStatus == 3 || process.terminationStatus == 127 {
-            if !skipAllowed { Issue.record("python3 with botocore is needed (INLET_SKIP_PYTHON_PEERS=1 skips): \(err)") }
+        let result = try await runProgram(["python3", script.path, "--clients"])
+        if result.status == 3 || result.status == 127 {
+            if !skipAllowed { Issue.record("python3 with botocore is needed (INLET_SKIP_PYTHON_PEERS=1 skips): \(result.stderr)") }
             return nil
         }
-        guard process.terminationStatus == 0 else {
-            Issue.record("botocore_sign.py --clients failed with status \(process.terminationStatus): \(err)")
+        guard result.status == 0 else {
+            Issue.record("botocore_sign.py --clients failed with status \(result.status): \(result.stderr)")
             return nil
         }
+        let out = result.output
         guard let json = try JSONSerialization.jsonObject(with: out) as? [String: Any] else { throw Malformed("top level") }
         let credentials = AWSCredentials(
             accessKeyId: try field(json, "access_key"), secretAccessKey: try field(json, "secret_key"),
@@ -81,8 +73,8 @@ import Testing
         return Capture(credentials: credentials, now: now, requests: requests)
     }
 
-    @Test func botocoreSignedRequestsAuthenticate() throws {
-        guard let capture = try Self.capture() else { return }
+    @Test func botocoreSignedRequestsAuthenticate() async throws {
+        guard let capture = try await Self.capture() else { return }
         #expect(capture.requests.count >= 10)
         let authenticator = SigV4Authenticator(credentials: [capture.credentials], region: "eu-west-1", now: { capture.now })
         for captured in capture.requests {
@@ -103,7 +95,7 @@ import Testing
     }
 
     @Test func botocoreS3RequestsAreServed() async throws {
-        guard let capture = try Self.capture() else { return }
+        guard let capture = try await Self.capture() else { return }
         let directory = try TemporaryDirectory()
         defer { directory.cleanUp() }
         let store = try LocalS3Store(dataDirectory: directory.path)

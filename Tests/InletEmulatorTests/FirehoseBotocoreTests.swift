@@ -42,13 +42,13 @@ import Testing
         (try? MotoPeer.runPython(["-c", "import botocore"])) != nil
     }
 
-    func runScript(_ mode: String, _ items: [[String: Any]]) throws -> [[String: Any]] {
+    func runScript(_ mode: String, _ items: [[String: Any]]) async throws -> [[String: Any]] {
         let dir = NSTemporaryDirectory() + "inlet-botocore-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try Self.script.write(toFile: dir + "/firehose.py", atomically: true, encoding: .utf8)
         try JSONSerialization.data(withJSONObject: items).write(to: URL(fileURLWithPath: dir + "/items.json"))
-        let output = try MotoPeer.runPython([dir + "/firehose.py", mode, dir + "/items.json"])
+        let output = try await offPool { try MotoPeer.runPython([dir + "/firehose.py", mode, dir + "/items.json"]) }
         return try #require(try JSONSerialization.jsonObject(with: output) as? [[String: Any]])
     }
 
@@ -81,7 +81,7 @@ import Testing
             ],
             ["op": "DescribeDeliveryStream", "params": ["DeliveryStreamName": "missing"]],
         ]
-        let requests = try runScript("serialize", calls)
+        let requests = try await runScript("serialize", calls)
         var answers: [[String: Any]] = []
         for (call, request) in zip(calls, requests) {
             let body = try #require(Data(base64Encoded: request["body"] as? String ?? ""))
@@ -99,7 +99,7 @@ import Testing
                 "body": Data(response.body).base64EncodedString(),
             ])
         }
-        let parsed = try runScript("parse", answers)
+        let parsed = try await runScript("parse", answers)
         #expect((parsed[0]["DeliveryStreamARN"] as? String)?.hasSuffix(":deliverystream/boto") == true)
         let description = try #require(parsed[1]["DeliveryStreamDescription"] as? [String: Any])
         #expect(description["DeliveryStreamStatus"] as? String == "ACTIVE")

@@ -23,7 +23,7 @@ import Testing
         }
     }
 
-    func start(_ environment: [String: String]) throws -> Emulator {
+    func start(_ environment: [String: String]) async throws -> Emulator {
         let port = freeLoopbackPort(), runtimePort = freeLoopbackPort()
         let process = try PeerProcess(
             executable: try PeerBinaries.runtimeInterfaceEmulator(),
@@ -33,7 +33,7 @@ import Testing
                 try PeerBinaries.builtProduct("bootstrap"),
             ],
             environment: environment)
-        try process.waitForPort(port)
+        try await process.waitForPort(port)
         return Emulator(process: process, port: port)
     }
 
@@ -65,7 +65,7 @@ import Testing
         var env = pipeline.environment
         env["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
         let environment = env
-        let emulator = try await offPool { try start(environment) }
+        let emulator = try await start(environment)
         defer { emulator.process.stop() }
 
         // SAM's v2 event as generated: the sample event, base64-encoded.
@@ -118,7 +118,7 @@ import Testing
         var env = moto.environment
         env["ERROR_BUCKET_NAME"] = "unused"
         let environment = env
-        let emulator = try await offPool { try start(environment) }
+        let emulator = try await start(environment)
         defer { emulator.process.stop() }
         let response = try await emulator.invoke(Array("{}".utf8), transport: transport)
         #expect(response.status == 502)
@@ -133,7 +133,7 @@ import Testing
         env["DELIVERY_STREAM_NAME"] = "unused"
         env["ERROR_BUCKET_NAME"] = "unused"
         let environment = env
-        let emulator = try await offPool { try start(environment) }
+        let emulator = try await start(environment)
         defer { emulator.process.stop() }
         for _ in 0..<2 {
             let response = try await emulator.invoke(Array("[1]".utf8), transport: transport)

@@ -22,7 +22,7 @@ private func transportError(
 /// bounds hold on a small shared machine; concurrency is exercised inside the tests.
 @Suite(.serialized) struct CurlTransportTests {
     @Test func getEchoesMethodPathAndHeaders() async throws {
-        let server = try TestServer.start()
+        let server = try await TestServer.start()
         defer { server.stop() }
         let transport = CurlTransport()
         let response = try await transport.send(
@@ -41,7 +41,7 @@ private func transportError(
     }
 
     @Test func postAndPutSendBodiesWithoutInventingAContentType() async throws {
-        let server = try TestServer.start()
+        let server = try await TestServer.start()
         defer { server.stop() }
         let transport = CurlTransport()
         for method in [HTTPMethod.post, .put, .patch, .delete] {
@@ -63,7 +63,7 @@ private func transportError(
     }
 
     @Test func emptyBodiesSendContentLengthZeroAndNeverReadStdin() async throws {
-        let server = try TestServer.start()
+        let server = try await TestServer.start()
         defer { server.stop() }
         let transport = CurlTransport()
         for method in [HTTPMethod.post, .put, .patch] {
@@ -79,7 +79,7 @@ private func transportError(
     }
 
     @Test func eightMegabytesUpAndDown() async throws {
-        let server = try TestServer.start()
+        let server = try await TestServer.start()
         defer { server.stop() }
         let transport = CurlTransport()
         let body = pattern(8 << 20)
@@ -98,7 +98,7 @@ private func transportError(
     }
 
     @Test func twoMegabytePutSendsNoExpectAndDoesNotWait() async throws {
-        let server = try TestServer.start()
+        let server = try await TestServer.start()
         defer { server.stop() }
         let transport = CurlTransport()
         let body = pattern(2 << 20, seed: 7)
@@ -119,7 +119,7 @@ private func transportError(
     }
 
     @Test func headRequestHasHeadersButNoBody() async throws {
-        let server = try TestServer.start()
+        let server = try await TestServer.start()
         defer { server.stop() }
         let transport = CurlTransport(configuration: .default.with { $0.maximumResponseBodySize = 10 })
         let response = try await transport.send(HTTPRequest(method: .head, url: server.url("/headers")))
@@ -130,7 +130,7 @@ private func transportError(
     }
 
     @Test func responseHeadersAreOrderedAndCaseInsensitive() async throws {
-        let server = try TestServer.start()
+        let server = try await TestServer.start()
         defer { server.stop() }
         let response = try await CurlTransport().send(HTTPRequest(url: server.url("/headers")))
         #expect(response.headers["x-custom"] == "Value")
@@ -143,7 +143,7 @@ private func transportError(
     }
 
     @Test func chunkedResponsesAreDecoded() async throws {
-        let server = try TestServer.start()
+        let server = try await TestServer.start()
         defer { server.stop() }
         let response = try await CurlTransport().send(HTTPRequest(url: server.url("/chunked/100/1000")))
         #expect(response.status == 200)
@@ -156,7 +156,7 @@ private func transportError(
 
     @Test(arguments: [400, 403, 404, 429, 500, 503])
     func errorStatusesAreResponses(status: Int) async throws {
-        let server = try TestServer.start()
+        let server = try await TestServer.start()
         defer { server.stop() }
         let response = try await CurlTransport().send(HTTPRequest(url: server.url("/status/\(status)")))
         #expect(response.status == status)
@@ -185,7 +185,7 @@ private func transportError(
     }
 
     @Test func perRequestTimeoutIsTimedOut() async throws {
-        let server = try TestServer.start()
+        let server = try await TestServer.start()
         defer { server.stop() }
         let transport = CurlTransport()
         let start = ContinuousClock.now
@@ -201,7 +201,7 @@ private func transportError(
     }
 
     @Test func configuredTimeoutAppliesWhenNoneIsPassed() async throws {
-        let server = try TestServer.start()
+        let server = try await TestServer.start()
         defer { server.stop() }
         let transport = CurlTransport(configuration: .default.with { $0.timeout = .milliseconds(200) })
         let error = await transportError(transport, HTTPRequest(url: server.url("/sleep/2000")))
@@ -212,7 +212,7 @@ private func transportError(
     }
 
     @Test func exhaustedTimeBudgetFailsWithoutSending() async throws {
-        let server = try TestServer.start()
+        let server = try await TestServer.start()
         defer { server.stop() }
         let transport = CurlTransport()
         for budget in [Duration.zero, .milliseconds(-5)] {
@@ -225,7 +225,7 @@ private func transportError(
     }
 
     @Test func truncatedBodiesArePartialResponses() async throws {
-        let server = try TestServer.start()
+        let server = try await TestServer.start()
         defer { server.stop() }
         let transport = CurlTransport()
         for path in ["/truncate", "/truncate-chunked"] {
@@ -236,7 +236,7 @@ private func transportError(
     }
 
     @Test func resetAndSilentCloseAreDistinguished() async throws {
-        let server = try TestServer.start()
+        let server = try await TestServer.start()
         defer { server.stop() }
         let transport = CurlTransport()
         let reset = await transportError(transport, HTTPRequest(url: server.url("/reset")))
@@ -247,7 +247,7 @@ private func transportError(
     }
 
     @Test func fiftySequentialRequestsUseOneConnection() async throws {
-        let server = try TestServer.start()
+        let server = try await TestServer.start()
         defer { server.stop() }
         let transport = CurlTransport()
         var connectionIDs: Set<String> = []
@@ -268,7 +268,7 @@ private func transportError(
     }
 
     @Test func blockingAPIReusesItsConnection() async throws {
-        let server = try TestServer.start()
+        let server = try await TestServer.start()
         defer { server.stop() }
         let transport = CurlTransport()
         let (ids, elapsed) = try Self.blockingLoop(transport, server)
@@ -297,7 +297,7 @@ private func transportError(
     }
 
     @Test func sixtyFourConcurrentRequestsAllCorrect() async throws {
-        let server = try TestServer.start()
+        let server = try await TestServer.start()
         defer { server.stop() }
         let transport = CurlTransport()
         let bodies = (0..<64).map { pattern(1000 + $0 * 997, seed: UInt32($0 + 1)) }
@@ -334,7 +334,7 @@ private func transportError(
     }
 
     @Test func manySmallRequestsFromManyTasks() async throws {
-        let server = try TestServer.start()
+        let server = try await TestServer.start()
         defer { server.stop() }
         let transport = CurlTransport(configuration: .init(maximumConcurrentRequests: 8))
         let start = ContinuousClock.now
@@ -362,7 +362,7 @@ private func transportError(
     }
 
     @Test func aConnectionTheServerDroppedIsReplaced() async throws {
-        let server = try TestServer.start()
+        let server = try await TestServer.start()
         defer { server.stop() }
         let transport = CurlTransport()
         let first = try await transport.send(HTTPRequest(url: server.url("/then-close")))
@@ -374,7 +374,7 @@ private func transportError(
     }
 
     @Test func concurrencyBeyondTheLimitQueues() async throws {
-        let server = try TestServer.start()
+        let server = try await TestServer.start()
         defer { server.stop() }
         let transport = CurlTransport(configuration: .init(maximumConcurrentRequests: 2))
         let start = ContinuousClock.now
@@ -405,7 +405,7 @@ private func transportError(
     }
 
     @Test func cancellingTheTaskAbortsTheTransfer() async throws {
-        let server = try TestServer.start()
+        let server = try await TestServer.start()
         defer { server.stop() }
         let transport = CurlTransport()
         let start = ContinuousClock.now
@@ -426,7 +426,7 @@ private func transportError(
     }
 
     @Test func oversizedResponsesAreRejected() async throws {
-        let server = try TestServer.start()
+        let server = try await TestServer.start()
         defer { server.stop() }
         let transport = CurlTransport(configuration: .default.with { $0.maximumResponseBodySize = 4096 })
         let fits = try await transport.send(
@@ -440,7 +440,7 @@ private func transportError(
     }
 
     @Test func invalidRequestsAreRejectedBeforeSending() async throws {
-        let server = try TestServer.start()
+        let server = try await TestServer.start()
         defer { server.stop() }
         let transport = CurlTransport()
         let bad: [HTTPRequest] = [
@@ -467,7 +467,7 @@ private func transportError(
     }
 
     @Test func blockingAndAsyncCallersCanMix() async throws {
-        let server = try TestServer.start()
+        let server = try await TestServer.start()
         defer { server.stop() }
         let transport = CurlTransport(configuration: .init(maximumConcurrentRequests: 4))
         @Sendable func blockingLoop() -> Int {

@@ -4,8 +4,8 @@ import Testing
 
 /// The Python loopback server in `Support/test_server.py`, one process per test.
 enum TestServer {
-    static func start() throws -> PythonServer {
-        try PythonServer.start(
+    static func start() async throws -> PythonServer {
+        try await PythonServer.start(
             script: URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Support/test_server.py"))
     }
 }

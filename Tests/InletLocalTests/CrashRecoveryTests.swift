@@ -18,20 +18,20 @@ final class Tally: Sendable {
 /// same data directory, every event it acknowledged is delivered to the data bucket, once.
 @Suite(.timeLimit(.minutes(3 * SanitizerRun.slowdown)), .serialized) struct CrashRecoveryTests {
     /// Starts the built `inlet local` on a free port over `directory`.
-    func startInlet(_ directory: String) throws -> (PeerProcess, Int) {
+    func startInlet(_ directory: String) async throws -> (PeerProcess, Int) {
         let port = freeLoopbackPort()
         let inlet = try PeerProcess(
             executable: try PeerBinaries.builtProduct("inlet"),
             arguments: ["local", "--port", "\(port)", "--data-dir", directory, "--buffer-interval", "900"],
             environment: [:])
-        try inlet.waitForPort(port, seconds: 30)
+        try await inlet.waitForPort(port, seconds: 30)
         return (inlet, port)
     }
 
     @Test func aKillDashNineUnderLoadLosesNoAcknowledgedEvent() async throws {
         let directory = NSTemporaryDirectory() + "inlet-crash-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let (first, port) = try startInlet(directory)
+        let (first, port) = try await startInlet(directory)
 
         // Four senders post batches of 50 events with unique ids: a 100,000-event load, cut
         // by the kill halfway through.
@@ -56,18 +56,18 @@ final class Tally: Sendable {
         // Kill halfway: once 1,000 batches (50,000 events) are answered.
         for _ in 0..<2_400 where tally.batches.withLock({ $0 }) < 1_000 { try await Task.sleep(for: .milliseconds(50)) }
         kill(first.process.processIdentifier, SIGKILL)
-        first.process.waitUntilExit()
+        await first.waitForExit()
         for sender in senders { _ = await sender.result }
         let acked = tally.acknowledged.withLock { $0 }
         #expect(acked.count >= 45_000, "only \(acked.count) events were acknowledged before the kill")
 
         // Restart on the same directory; Ctrl-C delivers every recovered record.
-        let (second, _) = try startInlet(directory)
+        let (second, _) = try await startInlet(directory)
         // The banner follows the bind: wait for it before reading it.
         for _ in 0..<100 where !second.log.contains("For the AWS CLI") { try await Task.sleep(for: .milliseconds(50)) }
         #expect(second.log.contains("recovered"), "\(second.log)")
         kill(second.process.processIdentifier, SIGINT)
-        second.process.waitUntilExit()
+        await second.waitForExit()
         #expect(second.process.terminationStatus == 0, "\(second.log)")
 
         let store = try LocalS3Store(dataDirectory: directory)

@@ -553,7 +553,7 @@ func eventually(_ seconds: Double = 10, _ condition: () async -> Bool) async -> 
             ],
             environment: ["TRANSCRIPT": folder + "/rie.txt"])
         defer { rie.stop() }
-        try await offPool { try rie.waitForPort(riePort) }
+        try await rie.waitForPort(riePort)
         var expected: [HTTPResponse] = []
         for payload in invocations {
             expected.append(

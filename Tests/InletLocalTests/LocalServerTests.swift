@@ -71,26 +71,8 @@ struct Failure: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Runs a program with arguments and extra environment; returns status and stdout.
-func runProgram(_ arguments: [String], environment: [String: String] = [:], stdin: [UInt8]? = nil) throws -> (
-    status: Int32, stdout: String, stderr: String
-) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = arguments
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
-}
-
 func programAvailable(_ check: [String]) -> Bool {
-    (try? runProgram(check))?.status == 0
+    (try? runProgramBlocking(check))?.status == 0
 }
 
 /// A function that echoes its payload, or fails on `fail`.
@@ -161,8 +143,8 @@ struct EchoFunction: LambdaHandler {
     func curlPostsNDJSONToTheHTTPAPI() async throws {
         let server = try await LiveServer.start()
         defer { server.remove() }
-        func post(_ body: String) throws -> (status: Int, body: String) {
-            let result = try runProgram([
+        func post(_ body: String) async throws -> (status: Int, body: String) {
+            let result = try await runProgram([
                 "curl", "-sS", "--max-time", "20", "-X", "POST", "-H", "Content-Type: application/x-ndjson",
                 "--data-binary", body, "-w", "\n%{http_code}", server.url + "/events",
             ])
@@ -170,9 +152,9 @@ struct EchoFunction: LambdaHandler {
             let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
             return (Int(lines.last ?? "") ?? 0, lines.dropLast().joined(separator: "\n"))
         }
-        let allValid = try post(#"{"Id":"1"}"# + "\n" + #"{"Id":"2"}"# + "\n")
+        let allValid = try await post(#"{"Id":"1"}"# + "\n" + #"{"Id":"2"}"# + "\n")
         #expect(allValid.status == 200, "\(allValid.body)")
-        let mixed = try post(#"{"Id":"3"}"# + "\n" + #"{"Id":""}"# + "\n")
+        let mixed = try await post(#"{"Id":"3"}"# + "\n" + #"{"Id":""}"# + "\n")
         #expect(mixed.status == 207, "\(mixed.body)")
         #expect(mixed.body.contains(#""accepted":1"#))
         try await server.stop()
@@ -221,7 +203,7 @@ struct EchoFunction: LambdaHandler {
         environment["AWS_SHARED_CREDENTIALS_FILE"] = "/dev/null"
         let script = server.directory + "/boto.py"
         try Self.botoScript.write(toFile: script, atomically: true, encoding: .utf8)
-        let result = try runProgram(["python3", script], environment: environment)
+        let result = try await runProgram(["python3", script], environment: environment)
         #expect(result.status == 0, "\(result.stderr)")
         let answer = try #require(
             try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])

@@ -8,10 +8,10 @@ import Testing
     static let requestCount = 300
     static let seed: UInt64 = 0x5167_7634_1e7e_2026
 
-    @Test func randomRequestsSignLikeBotocore() throws {
+    @Test func randomRequestsSignLikeBotocore() async throws {
         var rng = SplitMix64(seed: Self.seed)
         let cases = (0..<Self.requestCount).map { RandomCase(id: $0, using: &rng) }
-        guard let output = try runBotocore(cases) else { return }
+        guard let output = try await runBotocore(cases) else { return }
         let results = output.results
         try #require(results.count == cases.count, "botocore returned \(results.count) of \(cases.count) results")
 
@@ -116,11 +116,11 @@ import Testing
     }
 
     /// botocore's signatures, or nil when botocore is unavailable and `INLET_SKIP_PYTHON_PEERS=1`.
-    private func runBotocore(_ cases: [RandomCase]) throws -> Output? {
+    private func runBotocore(_ cases: [RandomCase]) async throws -> Output? {
         let input = FileManager.default.temporaryDirectory.appendingPathComponent("inlet-sigv4-\(UUID().uuidString).json")
         try JSONSerialization.data(withJSONObject: ["cases": cases.map(\.json)]).write(to: input)
         defer { try? FileManager.default.removeItem(at: input) }
-        guard let data = try PythonPeer.run([input.path]) else { return nil }
+        guard let data = try await PythonPeer.run([input.path]) else { return nil }
         return try JSONDecoder().decode(Output.self, from: data)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import InletTestSupport
 import Testing
 
 /// Runs `botocore_sign.py` (next to this file) with python3.
@@ -9,33 +10,23 @@ enum PythonPeer {
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("botocore_sign.py")
 
-    static func run(_ arguments: [String]) throws -> Data? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path] + arguments
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
+    /// Runs it to its end on a thread of its own (see `runProgram`) and returns its output.
+    static func run(_ arguments: [String]) async throws -> Data? {
         let skipAllowed = ProcessInfo.processInfo.environment["INLET_SKIP_PYTHON_PEERS"] == "1"
+        let result: ProgramResult
         do {
-            try process.run()
+            result = try await runProgram(["python3", script.path] + arguments)
         } catch {
             return unavailable("cannot run python3: \(error)", skipAllowed: skipAllowed)
         }
-        // Drain stdout before waiting so a full pipe cannot block the child (stderr stays small).
-        let out = stdout.fileHandleForReading.readDataToEndOfFile()
-        let err = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let message = String(decoding: err, as: UTF8.self)
-        if process.terminationStatus == 3 || process.terminationStatus == 127 {
-            return unavailable(message, skipAllowed: skipAllowed)
+        if result.status == 3 || result.status == 127 {
+            return unavailable(result.stderr, skipAllowed: skipAllowed)
         }
-        guard process.terminationStatus == 0 else {
-            Issue.record("botocore_sign.py failed with status \(process.terminationStatus): \(message)")
+        guard result.status == 0 else {
+            Issue.record("botocore_sign.py failed with status \(result.status): \(result.stderr)")
             return nil
         }
-        return out
+        return result.output
     }
 
     private static func unavailable(_ reason: String, skipAllowed: Bool) -> Data? {

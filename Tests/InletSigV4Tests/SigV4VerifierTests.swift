@@ -295,8 +295,8 @@ struct Tampering: Sendable, CustomTestStringConvertible {
         #expect(verified.signedHeaders == ["date", "host"])
     }
 
-    @Test func acceptsRequestsSentByBotocoreClients() throws {
-        guard let data = try PythonPeer.run(["--clients"]) else { return }
+    @Test func acceptsRequestsSentByBotocoreClients() async throws {
+        guard let data = try await PythonPeer.run(["--clients"]) else { return }
         struct Capture: Decodable {
             struct Request: Decodable {
                 var name: String

@@ -80,24 +80,16 @@ public struct MotoPeer: Sendable {
         return dictionary
     }
 
+    /// Runs `python3 arguments…` to its end on the calling thread and returns its standard
+    /// output; call it through ``offPool(_:)`` from a test.
     public static func runPython(_ arguments: [String]) throws -> Data {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3"] + arguments
-        let stdout = Pipe(), stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        let out = stdout.fileHandleForReading.readDataToEndOfFile()
-        let err = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+        let result = try runProgramBlocking(["python3"] + arguments)
+        guard result.status == 0 else {
             throw PeerFailure(
-                message: "python3 \(arguments.joined(separator: " ")) failed (\(process.terminationStatus)); "
-                    + "install the peers with pip install -r scripts/requirements-test.txt. "
-                    + String(decoding: err, as: UTF8.self))
+                message: "python3 \(arguments.joined(separator: " ")) failed (\(result.status)); "
+                    + "install the peers with pip install -r scripts/requirements-test.txt. " + result.stderr)
         }
-        return out
+        return result.output
     }
 
     /// Starts moto_server on a free port, waits until it answers, and arranges for it to be

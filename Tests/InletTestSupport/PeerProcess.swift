@@ -24,25 +24,34 @@ public final class PeerProcess: @unchecked Sendable {
         try process.run()
     }
 
-    /// Waits until something accepts connections on `port`.
-    public func waitForPort(_ port: Int, seconds: Double = 10) throws {
+    /// Waits until something accepts connections on `port`, without holding a thread of the
+    /// cooperative pool between tries.
+    public func waitForPort(_ port: Int, seconds: Double = 10) async throws {
         let until = Date().addingTimeInterval(seconds)
         while Date() < until {
             if canConnect(port: port) { return }
             if !process.isRunning { break }
-            usleep(20_000)
+            try await Task.sleep(for: .milliseconds(20))
         }
         throw MotoPeer.PeerFailure(message: "the process did not listen on \(port); its log:\n\(log)")
+    }
+
+    /// Waits until the process has exited, on a thread of its own.
+    public func waitForExit() async {
+        let process = self.process
+        _ = try? await offPool { blockUntilExit(process) }
     }
 
     /// What the process printed so far.
     public var log: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
 
-    /// Stops the process (SIGKILL: children of a test process may block SIGTERM) and its log.
+    /// Stops the process (SIGKILL: children of a test process may block SIGTERM) and, once it
+    /// has exited, removes its log. Returns at once (a `defer` can call it); the process is
+    /// reaped on a thread of its own.
     public func stop() {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        try? FileManager.default.removeItem(at: logURL)
+        let logURL = self.logURL
+        reapInBackground(process, grace: 0) { try? FileManager.default.removeItem(at: logURL) }
     }
 }
 

@@ -8,8 +8,12 @@ public final class PythonServer: @unchecked Sendable {
     private let process: Process
     private let stdin: Pipe  // held open; the server exits when it reaches EOF
 
-    /// Starts `python3 script arguments…` and waits for its port.
-    public static func start(script: URL, arguments: [String] = []) throws -> PythonServer {
+    /// Starts `python3 script arguments…` and waits for its port, on a thread of its own.
+    public static func start(script: URL, arguments: [String] = []) async throws -> PythonServer {
+        try await offPool { try startBlocking(script: script, arguments: arguments) }
+    }
+
+    private static func startBlocking(script: URL, arguments: [String]) throws -> PythonServer {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", script.path] + arguments
@@ -41,11 +45,10 @@ public final class PythonServer: @unchecked Sendable {
     /// `http://127.0.0.1:port` followed by `path`.
     public func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
 
-    /// Terminates the server and waits (by polling: `waitUntilExit` spins a CPU on Linux)
-    /// up to 5 s, then kills it.
+    /// Terminates the server and returns at once; a thread of its own reaps it, and kills it
+    /// if it is still running after 5 s.
     public func stop() {
         process.terminate()
-        for _ in 0..<500 where process.isRunning { usleep(10_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        reapInBackground(process, grace: 5)
     }
 }

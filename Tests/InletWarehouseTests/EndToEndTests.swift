@@ -58,18 +58,12 @@ import Testing
         await cloud.warehouse.stop()
     }
 
-    @Test func inletDemoRunsThePipelineAndExitsZero() throws {
+    @Test func inletDemoRunsThePipelineAndExitsZero() async throws {
         let inlet = try PeerBinaries.builtProduct("inlet")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: inlet)
-        process.arguments = ["demo", "--events", "120", "--sample", PeerBinaries.repository.path + "/tests/sample.json"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(text)")
+        let result = try await runProgram(
+            [inlet, "demo", "--events", "120", "--sample", PeerBinaries.repository.path + "/tests/sample.json"])
+        let text = result.stdout + result.stderr
+        #expect(result.status == 0, "\(text)")
         // 120 generated events (one in ten invalid) and the sample: 109 accepted, 12 rejected.
         #expect(text.contains("109 events accepted, 12 rejected, 0 failed"), "\(text)")
         #expect(text.contains("| John "), "the sample's row is shown: \(text)")

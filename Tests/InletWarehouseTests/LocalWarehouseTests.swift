@@ -144,10 +144,10 @@ import Testing
         while (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0 < 4 << 20 {
             try #require(child.process.isRunning, "the refresh ended before it was killed: \(child.log)")
             try #require(Date() < deadline, "the load never started: \(child.log)")
-            usleep(2_000)
+            try await Task.sleep(for: .milliseconds(2))
         }
         kill(child.process.processIdentifier, SIGKILL)
-        child.process.waitUntilExit()
+        await child.waitForExit()
 
         let warehouse = try Warehouse(path: path)
         let reader = try WarehouseReader(path: path)
