@@ -29,10 +29,10 @@ public enum BodyFormat: String, Sendable {
     }
 }
 
-extension Substring {
+extension StringProtocol where SubSequence == Substring {
     /// Without leading and trailing spaces and tabs (HTTP's optional whitespace).
     package func trimmingSpaces() -> Substring {
-        var s = self
+        var s = self[startIndex..<endIndex]
         while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
         while let l = s.last, l == " " || l == "\t" { s.removeLast() }
         return s

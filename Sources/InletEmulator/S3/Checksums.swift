@@ -1,4 +1,5 @@
 import InletCompression
+import InletCore
 import InletSigV4
 
 /// The additional checksums S3 clients send (`x-amz-checksum-<algorithm>`, as a header or an
@@ -10,7 +11,7 @@ enum Checksums {
     {
         for (rawName, rawValue) in values {
             let name = lowercased(rawName)
-            let value = rawValue.trimmingASCIIWhitespace
+            let value = String(rawValue.trimmingSpaces())
             let actual: String
             switch name {
             case "x-amz-checksum-crc32":

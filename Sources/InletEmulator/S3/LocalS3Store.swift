@@ -199,7 +199,7 @@ public actor LocalS3Store: ObjectSink {
         try S3Names.validateKey(key, bucket: bucket)
         let md5 = Digest.md5(body)
         if let contentMD5 {
-            let trimmed = contentMD5.trimmingASCIIWhitespace
+            let trimmed = String(contentMD5.trimmingSpaces())
             guard let claimed = try? Base64.decode(trimmed.utf8), claimed.count == 16 else {
                 throw S3Error(
                     "InvalidDigest", status: 400,
@@ -369,7 +369,7 @@ public actor LocalS3Store: ObjectSink {
                 bucketName: bucket, key: key)
         }
         for (index, part) in parts.enumerated() {
-            let etag = part.etag.trimmingASCIIWhitespace
+            let etag = String(part.etag.trimmingSpaces())
             guard let stored = upload.parts[part.number],
                 etag == "\"" + ByteEncoding.hex(stored.md5) + "\"" || etag == ByteEncoding.hex(stored.md5)
             else {
@@ -605,17 +605,5 @@ public actor LocalS3Store: ObjectSink {
     private static func describe(_ info: inout S3ObjectInfo, body: [UInt8]) {
         info.size = body.count
         info.etag = "\"" + ByteEncoding.hex(Digest.md5(body)) + "\""
-    }
-}
-
-extension String {
-    /// Without leading and trailing spaces and tabs.
-    var trimmingASCIIWhitespace: String {
-        let bytes = Array(utf8)
-        var start = 0
-        var end = bytes.count
-        while start < end && (bytes[start] == 0x20 || bytes[start] == 0x09) { start += 1 }
-        while end > start && (bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09) { end -= 1 }
-        return String(decoding: bytes[start..<end], as: UTF8.self)
     }
 }

@@ -227,7 +227,7 @@ public struct S3Service: Sendable {
         if request.headers.contains(name: "If-Match") { throw S3Error.notImplemented("PutObject with If-Match") }
         var ifNoneMatch = false
         if let condition = request.headers["If-None-Match"] {
-            guard condition.trimmingASCIIWhitespace == "*" else {
+            guard condition.trimmingSpaces() == "*" else {
                 throw S3Error.notImplemented("PutObject with If-None-Match other than '*'")
             }
             ifNoneMatch = true
@@ -283,7 +283,7 @@ public struct S3Service: Sendable {
         if contentSHA.hasPrefix("STREAMING-") || encodings.contains("aws-chunked") {
             var decodedLength: Int?
             if let text = request.headers["x-amz-decoded-content-length"] {
-                guard let parsed = Int(text.trimmingASCIIWhitespace), parsed >= 0 else {
+                guard let parsed = Int(text.trimmingSpaces()), parsed >= 0 else {
                     throw S3Error.invalidArgument("x-amz-decoded-content-length '\(text.prefix(20))' is not a length.")
                 }
                 decodedLength = parsed
@@ -307,7 +307,7 @@ public struct S3Service: Sendable {
             }
             let body = try Self.payload(of: request, bucket: bucket, key: key)
             if let contentMD5 = request.headers["Content-MD5"],
-                contentMD5.trimmingASCIIWhitespace != ByteEncoding.base64(Digest.md5(body))
+                String(contentMD5.trimmingSpaces()) != ByteEncoding.base64(Digest.md5(body))
             {
                 throw S3Error(
                     "BadDigest", status: 400,
@@ -390,7 +390,7 @@ public struct S3Service: Sendable {
     /// The inclusive byte range of a single-range `Range: bytes=…` header; nil for forms S3 ignores
     /// (multiple ranges, other units), `InvalidRange` (416) when it does not overlap the object.
     static func parseRange(_ header: String, size: Int) throws(S3Error) -> (Int, Int)? {
-        let text = header.trimmingASCIIWhitespace
+        let text = String(header.trimmingSpaces())
         guard text.hasPrefix("bytes="), !text.contains(",") else { return nil }
         let spec = text.dropFirst(6)
         guard let dash = spec.firstIndex(of: "-") else { return nil }
