@@ -64,8 +64,9 @@ func blockUntilExit(_ process: Process) {
     while process.isRunning { usleep(5_000) }
 }
 
-/// Reaps `process` on a thread of its own after it was sent `signal`, and sends SIGKILL if it
-/// is still running after `grace` seconds; then runs `cleanup`. Returns at once.
+/// Waits on a thread of its own for `process`, which the caller has just signalled, to exit;
+/// sends it SIGKILL if it is still running after `grace` seconds; then runs `cleanup`.
+/// Returns at once.
 func reapInBackground(_ process: Process, grace: Double, cleanup: @escaping @Sendable () -> Void = {}) {
     Thread {
         let until = Date().addingTimeInterval(grace)
