@@ -27,7 +27,7 @@ SET schema_name = 'EVENTS';
 SET schema_fqn = $database_name || '.' || $schema_name;
 SET integration_name = 'INLET_S3';
 
--- From the CloudFormation stack's outputs (see docs/deploy.md):
+-- From the CloudFormation stack's outputs (README.md, "Deploy to AWS and Snowflake", step 2):
 --   SnowflakeRoleArn, DataBucketName, DataKeyPrefix, ErrorBucketName, ErrorKeyPrefix.
 SET aws_role_arn = 'arn:aws:iam::123456789012:role/inlet-SnowflakeRole-EXAMPLE';
 SET data_bucket = 'inlet-databucket-example';

@@ -35,7 +35,7 @@ END;
 $$;
 
 -- Copy STORAGE_AWS_IAM_USER_ARN (and check STORAGE_AWS_EXTERNAL_ID) into the
--- stack's SnowflakeUserArn and SnowflakeExternalId parameters: see docs/deploy.md.
+-- stack's SnowflakeUserArn and SnowflakeExternalId parameters: README.md, "Deploy to AWS and Snowflake", step 4.
 DESC INTEGRATION IDENTIFIER($integration_name);
 SELECT "property", "property_value"
 FROM TABLE(RESULT_SCAN(LAST_QUERY_ID()))

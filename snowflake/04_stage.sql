@@ -25,5 +25,5 @@ $$;
 
 GRANT USAGE ON STAGE EVENTS_STAGE TO ROLE IDENTIFIER($pipe_role);
 
--- A look at what is there (needs the IAM trust from docs/deploy.md step 5).
+-- A look at what is there (needs the IAM trust of README.md's deploy step 4).
 LIST @EVENTS_STAGE;

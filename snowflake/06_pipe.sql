@@ -29,7 +29,7 @@ CREATE PIPE IF NOT EXISTS EVENTS_PIPE
     ON_ERROR = SKIP_FILE;
 
 -- notification_channel is the SQS queue ARN for the stack's SnowpipeQueueArn
--- parameter (docs/deploy.md step 7).
+-- parameter (README.md, "Deploy to AWS and Snowflake", step 6).
 SHOW PIPES LIKE 'EVENTS_PIPE';
 SELECT "name", "notification_channel"
 FROM TABLE(RESULT_SCAN(LAST_QUERY_ID()));

@@ -1,9 +1,9 @@
 -- Inlet on Snowflake, teardown: drops everything 01-08 created. Irreversible:
 -- the raw tables go with the database (and its pipes, stages, file format and
--- views with it). The S3 objects are untouched; docs/deploy.md covers the AWS
--- side. Run 00_variables.sql first in the same session. Every statement has
--- IF EXISTS, so an interrupted run can be resumed from the statement that
--- failed.
+-- views with it). The S3 objects are untouched; README.md ("Deploy to AWS and
+-- Snowflake", "Tear it all down") covers the AWS side. Run 00_variables.sql
+-- first in the same session. Every statement has IF EXISTS, so an interrupted
+-- run can be resumed from the statement that failed.
 
 USE ROLE IDENTIFIER($admin_role);
 
