@@ -27,8 +27,9 @@ public struct RetryPolicy: Sendable, Hashable {
         self.maximumDelay = maximumDelay
     }
 
-    /// Ten attempts, 50 ms base, 2 s cap: within a Lambda's few seconds this retries until
-    /// the deadline rather than giving up early.
+    /// Ten attempts, 50 ms base, 2 s cap: the nine backoffs add up to at most 9.15 s (about
+    /// half that on average, with full jitter), so a function with a longer timeout gives up
+    /// before its deadline, and what is left goes to the error bucket.
     public static let `default` = RetryPolicy()
 
     /// One attempt, no retries.
