@@ -61,11 +61,14 @@ public struct APIGatewayResponse: Sendable, Equatable {
             out.append(contentsOf: #","multiValueHeaders":{"#.utf8)
             var names: [String] = []
             for field in headers where !names.contains(HTTPHeaders.lowercasedName(field.name)) { names.append(HTTPHeaders.lowercasedName(field.name)) }
+            // Payload 1.0 has no `cookies`: they are `Set-Cookie` values, each sent as its own header.
+            if !cookies.isEmpty && !names.contains("set-cookie") { names.append("set-cookie") }
             for (k, name) in names.enumerated() {
                 if k > 0 { out.append(0x2C) }
                 JSONText.appendQuoted(name, to: &out)
                 out.append(contentsOf: ":[".utf8)
-                let values = headers.fields.filter { HTTPHeaders.lowercasedName($0.name) == name }.map(\.value)
+                var values = headers.fields.filter { HTTPHeaders.lowercasedName($0.name) == name }.map(\.value)
+                if name == "set-cookie" { values += cookies }
                 for (m, value) in values.enumerated() {
                     if m > 0 { out.append(0x2C) }
                     JSONText.appendQuoted(value, to: &out)

@@ -79,6 +79,20 @@ struct LocalCommand: AsyncParsableCommand {
     @Flag(help: "Gzip delivered objects (keys end in .gz).")
     var gzip = false
 
+    @Option(
+        name: .customLong("streams"),
+        help: ArgumentHelp(
+            "A JSON file of delivery streams to declare at start: an array of CreateDeliveryStream request bodies "
+                + "(as aws firehose create-delivery-stream --cli-input-json takes them). One named like --stream "
+                + "replaces the stream the flags describe.",
+            valueName: "file"))
+    var streamsFile: String?
+
+    @Option(
+        name: .customLong("fault-fraction"),
+        help: "The fraction of records (0–1) Firehose refuses with ServiceUnavailableException, to exercise clients' retries.")
+    var faultFraction: Double = 0
+
     @Option(name: .customLong("payload-format"), help: "The API Gateway payload format the function gets: 2.0 or 1.0.")
     var payloadFormat: String = "2.0"
 
@@ -118,6 +132,7 @@ struct LocalCommand: AsyncParsableCommand {
         }
         guard (0...900).contains(bufferInterval) else { throw ValidationError("--buffer-interval must be 0–900 seconds") }
         guard (1...128).contains(bufferSize) else { throw ValidationError("--buffer-size must be 1–128 MiB") }
+        guard (0...1).contains(faultFraction) else { throw ValidationError("--fault-fraction must be 0–1") }
         guard readTimeout > 0 && readTimeout <= 3600 else { throw ValidationError("--read-timeout must be more than 0 and at most 3600 seconds") }
         guard (1...64).contains(concurrency) else { throw ValidationError("--concurrency must be 1–64") }
         if let functionCommand {
@@ -169,6 +184,20 @@ struct LocalCommand: AsyncParsableCommand {
         if let functionCommand, let command = try? FunctionCommand.split(functionCommand) {
             options.functionProcesses = RuntimeAPIConfiguration(command: command, concurrency: concurrency, handler: handler)
         }
+        if let streamsFile {
+            guard let bytes = FileManager.default.contents(atPath: streamsFile) else {
+                throw CLIError("--streams: cannot read \(streamsFile)")
+            }
+            do {
+                options.streams = try DeliveryStreamConfig.streams(file: [UInt8](bytes))
+            } catch {
+                throw CLIError("--streams \(streamsFile): \(error)")
+            }
+        }
+        options.faultFraction = faultFraction
+        let streamsText = ([options.streamConfig] + options.streams.filter { $0.name != stream }).map {
+            "stream \($0.name) → s3://\($0.bucket)/\($0.prefix ?? "")"
+        }
         let cloud: LocalCloud
         do {
             cloud = try await LocalCloud.start(options: options)
@@ -180,7 +209,7 @@ struct LocalCommand: AsyncParsableCommand {
                 host: host, port: port, readTimeout: .milliseconds(Int64(readTimeout * 1000))),
             router: cloud.router)
         let recovered = cloud.recoveredRecords
-        let (dataBucket, errorBucket, stream, dataDir) = (self.dataBucket, self.errorBucket, self.stream, self.dataDir)
+        let (dataBucket, errorBucket, dataDir, faultFraction) = (self.dataBucket, self.errorBucket, self.dataDir, self.faultFraction)
         let warehouse = cloud.warehouse
         let warehousePath = warehouse.path
         let routesText = routes.joined(separator: ", ")
@@ -202,13 +231,18 @@ struct LocalCommand: AsyncParsableCommand {
                 lines += [
                     "  HTTP API      \(routesText) at \(address.baseURL)",
                     "  function      \(functionText)",
-                    "  Firehose      stream \(stream) → s3://\(dataBucket)/",
+                    "  Firehose      " + streamsText.joined(separator: "\n                "),
                     "  S3            path-style at \(address.baseURL) (stored under \(dataDir)/s3)",
                     "  Snowpipe      EVENTS_PIPE s3://\(dataBucket)/ → RAW_EVENTS, ERRORS_PIPE s3://\(errorBucket)/errors/ → RAW_ERRORS",
                     "  warehouse     \(warehousePath) (inlet query \"SELECT * FROM events_dedup\" --data-dir \(dataDir))",
                     "  Lambda invoke POST \(address.baseURL)/2015-03-31/functions/function/invocations",
                     "  health        GET  \(address.baseURL)/health",
                     "  auth          \(authText)",
+                ]
+                if faultFraction > 0 {
+                    lines.append("  faults        \(faultFraction * 100)% of records refused with ServiceUnavailableException")
+                }
+                lines += [
                     "",
                     "For the AWS CLI and SDKs:",
                 ]

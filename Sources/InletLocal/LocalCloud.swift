@@ -36,6 +36,13 @@ public struct LocalCloudOptions: Sendable {
     /// instead of in process; ``LocalCloud/start(options:flushPeriod:logger:)`` adds the
     /// stream, the buckets and the key pair to its environment.
     public var functionProcesses: RuntimeAPIConfiguration? = nil
+    /// Delivery streams declared besides the function's (`inlet local --streams FILE`); one
+    /// named ``streamName`` replaces the stream the other options describe (its bucket must
+    /// be ``dataBucket``, which the local Snowpipe loads). Each stream's bucket is created.
+    public var streams: [DeliveryStreamConfig] = []
+    /// The fraction of records (0–1) that PutRecordBatch and the function's deliveries
+    /// refuse with `ServiceUnavailableException`, to exercise retries (`--fault-fraction`).
+    public var faultFraction: Double = 0
 
     /// Options; the defaults are `inlet local`'s.
     public init(
@@ -67,7 +74,8 @@ public struct LocalCloudOptions: Sendable {
     /// delimiter appended (the function's records already end in a newline) and AWS's
     /// default key prefix.
     public var streamConfig: DeliveryStreamConfig {
-        DeliveryStreamConfig(
+        if let declared = streams.first(where: { $0.name == streamName }) { return declared }
+        return DeliveryStreamConfig(
             name: streamName, bucket: dataBucket, bufferingSizeMiB: bufferSizeMiB,
             bufferingIntervalSeconds: bufferIntervalSeconds, compression: gzip ? .gzip : .uncompressed,
             appendDelimiterToRecord: false)
@@ -149,11 +157,21 @@ public struct LocalCloud: Sendable {
                 message: "cannot read the Firehose state under \(options.dataDirectory)/firehose: \(error); "
                     + "fix its permissions or choose another --data-dir")
         }
-        do {
-            try await emulator.declareStream(options.streamConfig)
-        } catch {
-            throw LocalCloudError(code: .invalidStream, message: "the stream '\(options.streamName)' is not valid: \(error)")
+        let main = options.streamConfig
+        guard main.bucket == options.dataBucket else {
+            throw LocalCloudError(
+                code: .invalidStream,
+                message: "the streams file delivers the function's stream '\(main.name)' to s3://\(main.bucket), "
+                    + "but the local Snowpipe loads s3://\(options.dataBucket); set --data-bucket \(main.bucket)")
         }
+        for config in [main] + options.streams.filter({ $0.name != main.name }) {
+            do {
+                try await emulator.declareStream(config)
+            } catch {
+                throw LocalCloudError(code: .invalidStream, message: "the stream '\(config.name)' is not valid: \(error)")
+            }
+        }
+        if options.faultFraction > 0 { await emulator.setFaultInjection(fraction: options.faultFraction) }
         await emulator.startTimer(period: flushPeriod)
 
         let authenticator = options.authenticator
@@ -206,7 +224,9 @@ public struct LocalCloud: Sendable {
                     + "fix its permissions or choose another --data-dir")
         }
         let existing = Set(await store.listBuckets().map(\.name))
-        for bucket in [options.dataBucket, options.errorBucket] where !existing.contains(bucket) {
+        var buckets = [options.dataBucket, options.errorBucket]
+        for config in options.streams where !buckets.contains(config.bucket) { buckets.append(config.bucket) }
+        for bucket in buckets where !existing.contains(bucket) {
             do {
                 try await store.createBucket(bucket)
             } catch {

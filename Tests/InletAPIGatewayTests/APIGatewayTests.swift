@@ -70,4 +70,16 @@ import Testing
         #expect(object["body"] as? String == "AP8=")
         #expect(object["isBase64Encoded"] as? Bool == true)
     }
+
+    @Test func v1ResponsesCarryCookiesAsSetCookieValues() throws {
+        var response = APIGatewayResponse(statusCode: 200, headers: HTTPHeaders([("Set-Cookie", "a=1")]), body: [])
+        response.cookies = ["b=2", "c=3; Path=/"]
+        let object = try JSONSerialization.jsonObject(with: Data(response.encoded(for: .v1))) as! [String: Any]
+        #expect((object["multiValueHeaders"] as? [String: [String]])?["set-cookie"] == ["a=1", "b=2", "c=3; Path=/"])
+        #expect(object["cookies"] == nil)
+
+        response.headers = HTTPHeaders()
+        let onlyCookies = try JSONSerialization.jsonObject(with: Data(response.encoded(for: .v1))) as! [String: Any]
+        #expect((onlyCookies["multiValueHeaders"] as? [String: [String]])?["set-cookie"] == ["b=2", "c=3; Path=/"])
+    }
 }

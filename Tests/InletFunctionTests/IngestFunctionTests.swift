@@ -24,9 +24,9 @@ import Testing
 
     /// A stream into a fresh data bucket, a fresh error bucket, and the function over them;
     /// `firehoseURL`/`s3URL` override one service's endpoint (to make it unreachable).
-    func setup(firehoseURL: String? = nil, s3URL: String? = nil) async throws -> Setup {
+    func setup(firehoseURL: String? = nil, s3URL: String? = nil, extra: [String: String] = [:]) async throws -> Setup {
         let pipeline = try await PipelineFixture.make("inlet", transport: transport)
-        var env = pipeline.environment
+        var env = pipeline.environment.merging(extra) { $1 }
         if let firehoseURL { env["AWS_ENDPOINT_URL_FIREHOSE"] = firehoseURL }
         if let s3URL { env["AWS_ENDPOINT_URL_S3"] = s3URL }
         let configuration = try FunctionConfiguration.fromEnvironment(env)
@@ -163,6 +163,46 @@ import Testing
             s3: S3Client(configuration: aws, transport: transport))
         #expect(function.errorKey(requestId: "../../etc/passwd", receivedAtMillis: 0) == "bad/1970/01/01/00/.._.._etc_passwd.json")
         #expect(function.errorKey(requestId: "..", receivedAtMillis: 0) == "bad/1970/01/01/00/request.json")
+    }
+
+    @Test func eventSchemaNamesTheContractTheFunctionChecks() async throws {
+        let path = NSTemporaryDirectory() + "inlet-contract-\(uniqueSuffix()).json"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try #"{"type":"object","required":["Kind"],"properties":{"Kind":{"enum":["click","view"]}}}"#
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let s = try await setup(extra: ["EVENT_SCHEMA": path])
+        // The built-in contract would take all three (each has a non-blank Id) and refuse none.
+        let req = request(#"[{"Id":"1","Kind":"click"},{"Id":"2"},{"Id":"3","Kind":"buy"}]"#)
+        let response = await s.function.ingest(req, lambdaRequestId: "l9", deadline: .now + .seconds(20), logger: logger)
+        #expect(response.statusCode == 207)
+        let object = try json(response)
+        #expect(object["accepted"] as? Int == 1)
+        let errors = try #require(object["errors"] as? [[String: Any]])
+        #expect(errors.map { $0["index"] as? Int } == [1, 2])
+        let keywords = errors.map { (($0["reasons"] as? [[String: Any]])?.first?["keyword"] as? String) ?? "" }
+        #expect(keywords == ["required", "enum"])
+        let delivered = try lines(try await s.pipeline.objects(in: s.dataBucket).values.first ?? [])
+        #expect(delivered.map { $0["Id"] as? String } == ["1"])
+    }
+
+    @Test func anUnreadableOrInvalidEventSchemaIsAnInitError() throws {
+        let base = ["DELIVERY_STREAM_NAME": "s", "ERROR_BUCKET_NAME": "b", "AWS_REGION": "us-east-1"]
+        let missing = NSTemporaryDirectory() + "inlet-no-such-contract-\(uniqueSuffix()).json"
+        #expect {
+            try FunctionConfiguration.fromEnvironment(base.merging(["EVENT_SCHEMA": missing]) { $1 })
+        } throws: { error in
+            let error = error as? FunctionConfigurationError
+            return error?.code == .unreadableContract && error?.message.contains(missing) == true
+        }
+        let invalid = NSTemporaryDirectory() + "inlet-bad-contract-\(uniqueSuffix()).json"
+        defer { try? FileManager.default.removeItem(atPath: invalid) }
+        try #"{"type":"objekt"}"#.write(toFile: invalid, atomically: true, encoding: .utf8)
+        #expect {
+            try FunctionConfiguration.fromEnvironment(base.merging(["EVENT_SCHEMA": invalid]) { $1 })
+        } throws: { error in
+            let error = error as? FunctionConfigurationError
+            return error?.code == .invalidContract && error?.message.contains("EVENT_SCHEMA") == true
+        }
     }
 
     @Test func namesTheMissingVariable() {

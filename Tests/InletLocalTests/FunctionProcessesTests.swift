@@ -317,11 +317,48 @@ func eventually(_ seconds: Double = 10, _ condition: () async -> Bool) async -> 
             #expect((report["errorMessage"] as? String)?.contains("DELIVERY_STREAM_NAME") == true)
             #expect(await cloud.host.startedProcessCount == attempt)
             #expect(await eventually { await cloud.host.processIDs.isEmpty })
+            // bootstrap exits on its own, with status 1, after reporting (the host's kill after
+            // a grace period would show as a signal instead).
+            #expect(
+                await eventually { cloud.log.text.contains("[function \(attempt)] exited: exit status 1") },
+                "\(cloud.log.text)")
         }
         let gateway = try await cloud.send(.post, "/events", body: Array("{}".utf8))
         #expect(gateway.status == 500)
         #expect(String(decoding: gateway.body, as: UTF8.self) == #"{"message":"Internal Server Error"}"#)
         try await cloud.stop()
+    }
+
+    @Test func bootstrapWritesJSONLogLinesWithTheRequestIdAndHonoursTheLogLevel() async throws {
+        let bootstrap = try PeerBinaries.builtProduct("bootstrap")
+        let json = try await ProcessCloud.start([bootstrap], environment: ["AWS_LAMBDA_LOG_FORMAT": "JSON"])
+        defer { json.remove() }
+        // A payload that is no event: a function error, which bootstrap logs at ERROR.
+        let failed = try await json.invoke("[1]")
+        #expect(jsonObject(failed.body)?["errorType"] as? String == "DecodingError")
+        let requestId = try #require(failed.headers["X-Amzn-RequestId"])
+        let prefix = "[function 1] "
+        #expect(await eventually { json.log.text.contains(requestId) }, "\(json.log.text)")
+        let line = try #require(
+            json.log.text.split(separator: "\n").first { $0.hasPrefix(prefix) && $0.contains(requestId) },
+            "\(json.log.text)")
+        let object = try #require(jsonObject(Array(line.dropFirst(prefix.count).utf8)), "not a JSON line: \(line)")
+        #expect(object["level"] as? String == "ERROR")
+        #expect(object["requestId"] as? String == requestId)
+        #expect((object["message"] as? String)?.contains("not an API Gateway proxy event") == true)
+        #expect((object["timestamp"] as? String)?.hasSuffix("Z") == true)
+        try await json.stop()
+
+        // AWS_LAMBDA_LOG_LEVEL=FATAL: the same failure, and no ERROR line.
+        let quiet = try await ProcessCloud.start(
+            [bootstrap], environment: ["AWS_LAMBDA_LOG_FORMAT": "JSON", "AWS_LAMBDA_LOG_LEVEL": "FATAL"])
+        defer { quiet.remove() }
+        let again = try await quiet.invoke("[1]")
+        #expect(jsonObject(again.body)?["errorType"] as? String == "DecodingError")
+        let quietId = try #require(again.headers["X-Amzn-RequestId"])
+        try await quiet.stop()
+        #expect(!quiet.log.text.contains(quietId), "\(quiet.log.text)")
+        #expect(!quiet.log.text.contains("\"level\":\"ERROR\""), "\(quiet.log.text)")
     }
 
     @Test func aPythonImportErrorIsReportedAsLambdaReportsIt() async throws {

@@ -1,4 +1,5 @@
 import Foundation
+import InletCompression
 import InletCore
 import InletHTTP
 import InletSigV4
@@ -97,6 +98,118 @@ import Testing
         await cloud.emulator.flushAll()
         let listing = await s3(LocalCloud.credentials)
         #expect(String(decoding: listing.body, as: UTF8.self).contains("<KeyCount>1</KeyCount>"))
+    }
+
+    static let streamsFile = #"""
+        [
+          {"DeliveryStreamName": "inlet-events", "DeliveryStreamType": "DirectPut",
+           "ExtendedS3DestinationConfiguration": {"BucketARN": "arn:aws:s3:::inlet-data",
+             "Prefix": "events/!{timestamp:yyyy}/", "ErrorOutputPrefix": "failed/!{firehose:error-output-type}/",
+             "BufferingHints": {"SizeInMBs": 1, "IntervalInSeconds": 60}}},
+          {"DeliveryStreamName": "clicks",
+           "ExtendedS3DestinationConfiguration": {"BucketARN": "arn:aws:s3:::clicks-bucket", "Prefix": "c/",
+             "CompressionFormat": "GZIP",
+             "ProcessingConfiguration": {"Enabled": true, "Processors": [{"Type": "AppendDelimiterToRecord"}]}}}
+        ]
+        """#
+
+    /// An unsigned Firehose request to the router (the cloud runs with signature checks off).
+    func firehose(_ cloud: LocalCloud, _ operation: String, _ body: String) async -> LocalResponse {
+        await cloud.router.handle(
+            LocalRequest(
+                method: "POST", rawPath: "/",
+                headers: HTTPHeaders([
+                    ("x-amz-target", "Firehose_20150804." + operation), ("content-type", "application/x-amz-json-1.1"),
+                ]),
+                body: Array(body.utf8)))
+    }
+
+    @Test func aStreamsFileDeclaresTheFunctionsStreamAndOthersWithTheirBuckets() async throws {
+        let directory = NSTemporaryDirectory() + "inlet-cloud-streams-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var options = LocalCloudOptions(dataDirectory: directory, bufferIntervalSeconds: 60, accessKeys: [])
+        options.streams = try DeliveryStreamConfig.streams(file: Array(Self.streamsFile.utf8))
+        let cloud = try await LocalCloud.start(options: options, flushPeriod: .seconds(60))
+
+        // The function's stream takes the file's prefix.
+        let post = LocalRequest(
+            method: "POST", rawPath: "/events", headers: HTTPHeaders([("content-type", "application/json")]),
+            body: Array(#"{"Id":"1"}"#.utf8))
+        #expect((await cloud.router.handle(post)).status == 200)
+        // The other stream exists, with its own bucket, compression and delimiter.
+        let described = await firehose(cloud, "DescribeDeliveryStream", #"{"DeliveryStreamName":"clicks"}"#)
+        #expect(described.status == 200, "\(String(decoding: described.body, as: UTF8.self))")
+        let text = String(decoding: described.body, as: UTF8.self)
+        #expect(text.contains("arn:aws:s3:::clicks-bucket") && text.contains("GZIP"), "\(text)")
+        let put = await firehose(
+            cloud, "PutRecordBatch", #"{"DeliveryStreamName":"clicks","Records":[{"Data":"YQ=="},{"Data":"Yg=="}]}"#)
+        #expect(put.status == 200 && String(decoding: put.body, as: UTF8.self).contains(#""FailedPutCount":0"#))
+        await cloud.emulator.flushAll()
+
+        let data = try await LiveServer.objects(in: cloud.store, bucket: "inlet-data")
+        #expect(data.count == 1)
+        var utc = Calendar(identifier: .gregorian)
+        utc.timeZone = TimeZone(identifier: "UTC")!
+        let year = String(utc.component(.year, from: Date()))
+        #expect(data.keys.allSatisfy { $0.hasPrefix("events/\(year)/inlet-events-1-") }, "\(data.keys)")
+        let clicks = try await LiveServer.objects(in: cloud.store, bucket: "clicks-bucket")
+        #expect(clicks.count == 1)
+        let (key, body) = try #require(clicks.first)
+        // A prefix without a timestamp gets AWS's default YYYY/MM/dd/HH/ after it.
+        #expect(key.hasPrefix("c/\(year)/") && key.contains("/clicks-1-") && key.hasSuffix(".gz"), "\(key)")
+        #expect(try Gzip.decompress(body, limit: 1 << 20) == Array("a\nb\n".utf8))
+        await cloud.warehouse.stop()
+    }
+
+    @Test func aStreamsFileThatMovesTheFunctionsStreamOffTheDataBucketIsRefused() async throws {
+        let directory = NSTemporaryDirectory() + "inlet-cloud-streams-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var options = LocalCloudOptions(dataDirectory: directory, accessKeys: [])
+        options.streams = try DeliveryStreamConfig.streams(
+            file: Array(#"{"DeliveryStreamName":"inlet-events","S3DestinationConfiguration":{"BucketARN":"arn:aws:s3:::elsewhere"}}"#.utf8))
+        await #expect {
+            _ = try await LocalCloud.start(options: options, flushPeriod: .seconds(60))
+        } throws: { error in
+            let error = error as? LocalCloudError
+            return error?.code == .invalidStream && error?.message.contains("--data-bucket elsewhere") == true
+        }
+    }
+
+    @Test func aStreamsFileWithAMistakeNamesTheStream() {
+        func refusal(_ text: String) -> String? {
+            do {
+                _ = try DeliveryStreamConfig.streams(file: Array(text.utf8))
+                return nil
+            } catch {
+                return "\(error)"
+            }
+        }
+        #expect(refusal("[1]") == "SerializationException: Stream 1 of the streams file: The element is not a JSON object.")
+        #expect(refusal("nope")?.hasPrefix("SerializationException: The streams file is not valid JSON") == true)
+        let twice = #"{"DeliveryStreamName":"a","S3DestinationConfiguration":{"BucketARN":"arn:aws:s3:::b"}}"#
+        #expect(refusal("[\(twice),\(twice)]") == "ResourceInUseException: Stream 2 of the streams file: The stream a is declared twice.")
+        let badHints = #"[{"DeliveryStreamName":"a","S3DestinationConfiguration":{"BucketARN":"arn:aws:s3:::b","BufferingHints":{"SizeInMBs":500}}}]"#
+        #expect(refusal(badHints)?.contains("Stream 1 of the streams file") == true)
+        #expect(refusal(#"[{"DeliveryStreamName":"bad name!","S3DestinationConfiguration":{"BucketARN":"arn:aws:s3:::b"}}]"#)?
+            .hasPrefix("ValidationException: Stream 1") == true)
+    }
+
+    @Test func theFaultFractionRefusesRecordsWithServiceUnavailable() async throws {
+        let directory = NSTemporaryDirectory() + "inlet-cloud-faults-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var options = LocalCloudOptions(dataDirectory: directory, functionTimeoutMillis: 2_000, accessKeys: [])
+        options.faultFraction = 1
+        let cloud = try await LocalCloud.start(options: options, flushPeriod: .seconds(60))
+        let put = await firehose(
+            cloud, "PutRecordBatch", #"{"DeliveryStreamName":"inlet-events","Records":[{"Data":"YQ=="},{"Data":"Yg=="}]}"#)
+        let text = String(decoding: put.body, as: UTF8.self)
+        #expect(put.status == 200 && text.contains(#""FailedPutCount":2"#) && text.contains("ServiceUnavailableException"), "\(text)")
+        // The function retries until its deadline, then answers 503 with the events kept.
+        let post = LocalRequest(
+            method: "POST", rawPath: "/events", headers: HTTPHeaders([("content-type", "application/json")]),
+            body: Array(#"{"Id":"1"}"#.utf8))
+        #expect((await cloud.router.handle(post)).status == 503)
+        await cloud.warehouse.stop()
     }
 
     /// `request` signed now by `signer` for `service` in the local region.

@@ -50,14 +50,16 @@ enum FirehoseRequest: Equatable {
 
     // MARK: Operations
 
-    static func deliveryStreamConfig(_ input: Input) throws(FirehoseError) -> DeliveryStreamConfig {
-        let name = try streamName(input)
-        let type = try input.string("DeliveryStreamType", in: 0) ?? "DirectPut"
+    /// The stream a CreateDeliveryStream body describes; `root` is the body's object (0 for a
+    /// request, an element of a streams file's array otherwise).
+    static func deliveryStreamConfig(_ input: Input, root: Int = 0) throws(FirehoseError) -> DeliveryStreamConfig {
+        let name = try streamName(input, root: root)
+        let type = try input.string("DeliveryStreamType", in: root) ?? "DirectPut"
         guard type == "DirectPut" else {
             throw FirehoseError("InvalidArgumentException", "The emulator supports DirectPut delivery streams only, not \(type).")
         }
-        var destination = try input.object("ExtendedS3DestinationConfiguration", in: 0)
-        if destination == nil { destination = try input.object("S3DestinationConfiguration", in: 0) }
+        var destination = try input.object("ExtendedS3DestinationConfiguration", in: root)
+        if destination == nil { destination = try input.object("S3DestinationConfiguration", in: root) }
         guard let destination else {
             throw FirehoseError(
                 "InvalidArgumentException",
@@ -151,8 +153,8 @@ enum FirehoseRequest: Equatable {
 
     // MARK: Members
 
-    static func streamName(_ input: Input) throws(FirehoseError) -> String {
-        guard let name = try input.string("DeliveryStreamName", in: 0) else {
+    static func streamName(_ input: Input, root: Int = 0) throws(FirehoseError) -> String {
+        guard let name = try input.string("DeliveryStreamName", in: root) else {
             throw validation("null", "deliveryStreamName", "Member must not be null")
         }
         guard DeliveryStreamConfig.isValidName(name) else {
@@ -229,5 +231,46 @@ enum FirehoseRequest: Equatable {
             default: throw FirehoseError("SerializationException", "\(key) must be a boolean.")
             }
         }
+    }
+}
+
+extension DeliveryStreamConfig {
+    /// The delivery streams a streams file declares (`inlet local --streams FILE`): a JSON
+    /// array of CreateDeliveryStream request bodies, or one such body, the shape that
+    /// `aws firehose create-delivery-stream --cli-input-json` takes. Each is decoded and
+    /// checked as CreateDeliveryStream decodes and checks it; an error names the element.
+    public static func streams(file bytes: [UInt8]) throws(FirehoseError) -> [DeliveryStreamConfig] {
+        let document: JSONDocument
+        do {
+            document = try JSONDocument(parsing: bytes)
+        } catch {
+            throw FirehoseError("SerializationException", "The streams file is not valid JSON: \(error).")
+        }
+        let roots: [Int]
+        switch document.kind(0) {
+        case .object: roots = [0]
+        case .array: roots = Array(document.elements(0))
+        default:
+            throw FirehoseError(
+                "SerializationException", "The streams file must hold a CreateDeliveryStream object or an array of them.")
+        }
+        let input = FirehoseRequest.Input(document: document)
+        var configs: [DeliveryStreamConfig] = []
+        for (position, root) in roots.enumerated() {
+            do throws(FirehoseError) {
+                guard document.kind(root) == .object else {
+                    throw FirehoseError("SerializationException", "The element is not a JSON object.")
+                }
+                let config = try FirehoseRequest.deliveryStreamConfig(input, root: root)
+                try config.validate()
+                guard !configs.contains(where: { $0.name == config.name }) else {
+                    throw FirehoseError("ResourceInUseException", "The stream \(config.name) is declared twice.")
+                }
+                configs.append(config)
+            } catch {
+                throw FirehoseError(error.type, "Stream \(position + 1) of the streams file: \(error.message)")
+            }
+        }
+        return configs
     }
 }
