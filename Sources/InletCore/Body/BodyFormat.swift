@@ -29,12 +29,17 @@ public enum BodyFormat: String, Sendable {
     }
 }
 
-extension StringProtocol where SubSequence == Substring {
+extension Substring {
     /// Without leading and trailing spaces and tabs (HTTP's optional whitespace).
     package func trimmingSpaces() -> Substring {
-        var s = self[startIndex..<endIndex]
+        var s = self
         while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
         while let l = s.last, l == " " || l == "\t" { s.removeLast() }
         return s
     }
+}
+
+extension String {
+    /// Without leading and trailing spaces and tabs (HTTP's optional whitespace).
+    package func trimmingSpaces() -> Substring { self[...].trimmingSpaces() }
 }
