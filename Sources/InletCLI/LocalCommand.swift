@@ -195,7 +195,7 @@ struct LocalCommand: AsyncParsableCommand {
             }
         }
         options.faultFraction = faultFraction
-        let streamsText = ([options.streamConfig] + options.streams.filter { $0.name != stream }).map {
+        let streamsText = options.declaredStreams.map {
             "stream \($0.name) → s3://\($0.bucket)/\($0.prefix ?? "")"
         }
         let cloud: LocalCloud

@@ -80,6 +80,13 @@ public struct LocalCloudOptions: Sendable {
             bufferingIntervalSeconds: bufferIntervalSeconds, compression: gzip ? .gzip : .uncompressed,
             appendDelimiterToRecord: false)
     }
+
+    /// Every stream `inlet local` declares: the function's (``streamConfig``) first, then the
+    /// others of ``streams``.
+    public var declaredStreams: [DeliveryStreamConfig] {
+        let main = streamConfig
+        return [main] + streams.filter { $0.name != main.name }
+    }
 }
 
 /// A failure to assemble the local cloud, with what to change.
@@ -164,7 +171,7 @@ public struct LocalCloud: Sendable {
                 message: "the streams file delivers the function's stream '\(main.name)' to s3://\(main.bucket), "
                     + "but the local Snowpipe loads s3://\(options.dataBucket); set --data-bucket \(main.bucket)")
         }
-        for config in [main] + options.streams.filter({ $0.name != main.name }) {
+        for config in options.declaredStreams {
             do {
                 try await emulator.declareStream(config)
             } catch {
