@@ -33,21 +33,8 @@ import Testing
         return value
     }
 
-    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("InletSigV4Tests/botocore_sign.py")
-
     static func capture() async throws -> Capture? {
-        let skipAllowed = ProcessInfo.processInfo.environment["INLET_SKIP_PYTHON_PEERS"] == "1"
-        let result = try await runProgram(["python3", script.path, "--clients"])
-        if result.status == 3 || result.status == 127 {
-            if !skipAllowed { Issue.record("python3 with botocore is needed (INLET_SKIP_PYTHON_PEERS=1 skips): \(result.stderr)") }
-            return nil
-        }
-        guard result.status == 0 else {
-            Issue.record("botocore_sign.py --clients failed with status \(result.status): \(result.stderr)")
-            return nil
-        }
-        let out = result.output
+        guard let out = try await BotocorePeer.run(["--clients"]) else { return nil }
         guard let json = try JSONSerialization.jsonObject(with: out) as? [String: Any] else { throw Malformed("top level") }
         let credentials = AWSCredentials(
             accessKeyId: try field(json, "access_key"), secretAccessKey: try field(json, "secret_key"),

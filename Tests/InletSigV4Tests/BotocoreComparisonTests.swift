@@ -1,4 +1,5 @@
 import Foundation
+import InletTestSupport
 import Testing
 @testable import InletSigV4
 
@@ -120,7 +121,7 @@ import Testing
         let input = FileManager.default.temporaryDirectory.appendingPathComponent("inlet-sigv4-\(UUID().uuidString).json")
         try JSONSerialization.data(withJSONObject: ["cases": cases.map(\.json)]).write(to: input)
         defer { try? FileManager.default.removeItem(at: input) }
-        guard let data = try await PythonPeer.run([input.path]) else { return nil }
+        guard let data = try await BotocorePeer.run([input.path]) else { return nil }
         return try JSONDecoder().decode(Output.self, from: data)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import InletTestSupport
 import Testing
 @testable import InletSigV4
 
@@ -296,7 +297,7 @@ struct Tampering: Sendable, CustomTestStringConvertible {
     }
 
     @Test func acceptsRequestsSentByBotocoreClients() async throws {
-        guard let data = try await PythonPeer.run(["--clients"]) else { return }
+        guard let data = try await BotocorePeer.run(["--clients"]) else { return }
         struct Capture: Decodable {
             struct Request: Decodable {
                 var name: String

@@ -1,17 +1,17 @@
 import Foundation
-import InletTestSupport
 import Testing
 
-/// Runs `botocore_sign.py` (next to this file) with python3.
+/// Runs `Tests/InletSigV4Tests/botocore_sign.py` (botocore's signer and clients) with python3,
+/// for the SigV4 suites and the emulator's botocore tests alike.
 ///
 /// When python3 or botocore is missing the calling test fails with a clear message,
 /// unless `INLET_SKIP_PYTHON_PEERS=1`, in which case it is skipped (returns nil).
-enum PythonPeer {
-    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("botocore_sign.py")
+public enum BotocorePeer {
+    /// The script.
+    public static let script = PeerBinaries.repository.appendingPathComponent("Tests/InletSigV4Tests/botocore_sign.py")
 
     /// Runs it to its end on a thread of its own (see `runProgram`) and returns its output.
-    static func run(_ arguments: [String]) async throws -> Data? {
+    public static func run(_ arguments: [String]) async throws -> Data? {
         let skipAllowed = ProcessInfo.processInfo.environment["INLET_SKIP_PYTHON_PEERS"] == "1"
         let result: ProgramResult
         do {
