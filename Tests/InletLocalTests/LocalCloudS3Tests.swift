@@ -197,7 +197,9 @@ import Testing
     @Test func theFaultFractionRefusesRecordsWithServiceUnavailable() async throws {
         let directory = NSTemporaryDirectory() + "inlet-cloud-faults-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        var options = LocalCloudOptions(dataDirectory: directory, functionTimeoutMillis: 2_000, accessKeys: [])
+        // 5 s: the function retries for the 3.5 s before its 1.5 s reserve, then answers well
+        // before the gateway's own timeout, even on a loaded machine (2 s left too little slack).
+        var options = LocalCloudOptions(dataDirectory: directory, functionTimeoutMillis: 5_000, accessKeys: [])
         options.faultFraction = 1
         let cloud = try await LocalCloud.start(options: options, flushPeriod: .seconds(60))
         let put = await firehose(
@@ -208,7 +210,8 @@ import Testing
         let post = LocalRequest(
             method: "POST", rawPath: "/events", headers: HTTPHeaders([("content-type", "application/json")]),
             body: Array(#"{"Id":"1"}"#.utf8))
-        #expect((await cloud.router.handle(post)).status == 503)
+        let answer = await cloud.router.handle(post)
+        #expect(answer.status == 503, "\(answer.status) \(String(decoding: answer.body, as: UTF8.self))")
         await cloud.warehouse.stop()
     }
 
