@@ -7,8 +7,7 @@ import Testing
 /// When python3 or botocore is missing the calling test fails with a clear message,
 /// unless `INLET_SKIP_PYTHON_PEERS=1`, in which case it is skipped (returns nil).
 public enum BotocorePeer {
-    /// The script.
-    public static let script = PeerBinaries.repository.appendingPathComponent("Tests/InletSigV4Tests/botocore_sign.py")
+    static let script = PeerBinaries.repository.appendingPathComponent("Tests/InletSigV4Tests/botocore_sign.py")
 
     /// Runs it to its end on a thread of its own (see `runProgram`) and returns its output.
     public static func run(_ arguments: [String]) async throws -> Data? {
