@@ -5,12 +5,14 @@ The stub on 127.0.0.1 serves the Runtime API (one SAM HTTP API event per /next) 
 answers Firehose PutRecordBatch and S3 PutObject, so the function does its real work with
 no AWS. Both runtimes are measured the same way, one after the other, on this machine:
 
-  python3 Benchmarks/lambda_startup.py [--bootstrap .build/release/bootstrap] [--runs 15] [--invocations 300]
+  python3 Benchmarks/lambda_startup.py [--bootstrap .build-lambda/release/bootstrap] [--runs 15] [--invocations 300]
 
 - cold start: from spawning the process to its first GET /next (median and p90);
 - warm: wall time per invocation, from one /next to the next, over --invocations;
 - peak RSS: VmHWM of the runtime process after the warm run;
-- as a floor, a C program (curl_probe.c) that only loads libcurl and sends GET /next.
+- as floors, a C program (curl_probe.c) that only loads libcurl and sends GET /next: once
+  linked with the libcurl that bootstrap ships (scripts/build-libcurl.sh: HTTP and HTTPS,
+  OpenSSL, zlib, static), once with Debian's (every protocol, 29 more shared libraries).
 """
 import argparse
 import json
@@ -171,16 +173,25 @@ def measure(name, command, runs, invocations, cwd=None):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--bootstrap", default=os.path.join(TOP, ".build/release/bootstrap"))
+    parser.add_argument("--bootstrap", default=os.path.join(TOP, ".build-lambda/release/bootstrap"))
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--invocations", type=int, default=300)
     parser.add_argument("--python", default=sys.executable)
     parser.add_argument("--no-floor", action="store_true", help="skip the C floor (Benchmarks/curl_probe.c)")
     args = parser.parse_args()
     if not args.no_floor:
-        probe = os.path.join(tempfile.mkdtemp(), "curl_probe")
-        subprocess.run(["cc", "-O2", os.path.join(HERE, "curl_probe.c"), "-o", probe, "-lcurl"], check=True)
-        measure("floor: C, curl_global_init + GET", [probe], args.runs, 0)
+        work = tempfile.mkdtemp()
+        source = os.path.join(HERE, "curl_probe.c")
+        pkgconfig = subprocess.run(["bash", os.path.join(TOP, "scripts/build-libcurl.sh")], check=True,
+                                   capture_output=True, text=True).stdout.strip()
+        prefix = os.path.dirname(os.path.dirname(pkgconfig))
+        shipped = os.path.join(work, "curl_probe_shipped")
+        subprocess.run(["cc", "-O2", "-I", os.path.join(prefix, "include"), source, "-o", shipped,
+                        os.path.join(prefix, "lib/libcurl.a"), "-lssl", "-lcrypto", "-lz", "-lpthread"], check=True)
+        debian = os.path.join(work, "curl_probe_debian")
+        subprocess.run(["cc", "-O2", source, "-o", debian, "-lcurl"], check=True)
+        measure("floor: C + bootstrap's libcurl", [shipped], args.runs, 0)
+        measure("floor: C + Debian's libcurl", [debian], args.runs, 0)
     swift = measure("inlet bootstrap", [args.bootstrap], args.runs, args.invocations)
     python = measure("python -m awslambdaric (boto3)", [args.python, "-m", "awslambdaric", "seed_app.handler"],
                      args.runs, args.invocations, cwd=os.path.join(HERE, "lambda_py"))

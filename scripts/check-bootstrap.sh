@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Checks that a built `bootstrap` loads on provided.al2023 (Amazon Linux 2023, glibc 2.34):
-# no symbol from glibc 2.35 or later, no shared library the runtime image lacks, and no
+# no symbol from glibc 2.35 or later, no shared library the runtime image lacks (nor the
+# system's libcurl, whose dependencies would slow every cold start), and no
 # Foundation (which would bloat the binary and slow cold starts).
 set -euo pipefail
 bin=${1:?usage: check-bootstrap.sh PATH/TO/bootstrap}
@@ -12,11 +13,16 @@ if [ -n "$too_new" ]; then
     exit 1
 fi
 
-# Shared libraries provided.al2023 has. libz is libcurl's own dependency there.
-allowed='^(libc\.so\.6|libm\.so\.6|libstdc\+\+\.so\.6|libgcc_s\.so\.1|libcurl\.so\.4|libcrypto\.so\.3|libz\.so\.1|libpthread\.so\.0|libdl\.so\.2|librt\.so\.1|ld-linux-(x86-64|aarch64)\.so\.[12])$'
+# Shared libraries provided.al2023 has (OpenSSL's libssl and libcrypto, zlib). libcurl is built
+# in (scripts/build-libcurl.sh); only a cross build, with INLET_SHARED_LIBCURL=1, may load the
+# image's own libcurl.so.4.
+curl=''
+[ "${INLET_SHARED_LIBCURL:-0}" = 1 ] && curl='|libcurl\.so\.4'
+allowed="^(libc\\.so\\.6|libm\\.so\\.6|libstdc\\+\\+\\.so\\.6|libgcc_s\\.so\\.1|libssl\\.so\\.3|libcrypto\\.so\\.3|libz\\.so\\.1|libpthread\\.so\\.0|libdl\\.so\\.2|librt\\.so\\.1|ld-linux-(x86-64|aarch64)\\.so\\.[12]$curl)\$"
 bad=$(objdump -p "$bin" | awk '/NEEDED/ {print $2}' | grep -vE "$allowed" || true)
 if [ -n "$bad" ]; then
-    echo "bootstrap: links libraries provided.al2023 does not have: $bad" >&2
+    echo "bootstrap: needs shared libraries that the shipped function must not load on provided.al2023: $bad" >&2
+    case "$bad" in *libcurl*) echo "bootstrap: build it with scripts/package.sh, which links libcurl statically" >&2;; esac
     exit 1
 fi
 

@@ -50,3 +50,22 @@ inlet_install_sam_cli() {
 inlet_free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
+
+# Builds the `bootstrap` that ships (release, static Swift runtime, and the static
+# HTTP-and-HTTPS-only libcurl of scripts/build-libcurl.sh) into its own scratch folder,
+# .build-lambda, and prints its path. Extra arguments go to swift build (e.g. --swift-sdk).
+# With INLET_SHARED_LIBCURL=1 it links the system's libcurl instead (a cross build, whose
+# target has its own). Its build output goes to stderr.
+inlet_build_shipped_bootstrap() {
+    local top pc="" args
+    top="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+    args=(-c release --product bootstrap --static-swift-stdlib --scratch-path "$top/.build-lambda" "$@")
+    if [ "${INLET_SHARED_LIBCURL:-0}" != 1 ]; then
+        pc=$(bash "$top/scripts/build-libcurl.sh") || return 1
+    fi
+    # (errexit does not reach into a command substitution, hence the explicit returns)
+    (cd "$top" && PKG_CONFIG_PATH="$pc${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}" swift build "${args[@]}" >&2) || return 1
+    local bin_path
+    bin_path=$(cd "$top" && PKG_CONFIG_PATH="$pc${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}" swift build "${args[@]}" --show-bin-path) || return 1
+    echo "$bin_path/bootstrap"
+}

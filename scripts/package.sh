@@ -12,7 +12,7 @@ host=$(uname -m)
 [ "$host" = aarch64 ] && host=arm64
 arch=${ARCH:-$host}
 case "$arch" in arm64|x86_64) ;; *) echo "ARCH must be arm64 or x86_64, not '$arch'" >&2; exit 2;; esac
-args=(-c release --product bootstrap --static-swift-stdlib)
+args=()
 if [ "$arch" != "$host" ]; then
     if [ -z "${SWIFT_SDK:-}" ]; then
         echo "package: building for $arch on a $host machine needs a Swift SDK for $arch Linux;" >&2
@@ -20,9 +20,11 @@ if [ "$arch" != "$host" ]; then
         exit 2
     fi
     args+=(--swift-sdk "$SWIFT_SDK")
+    # scripts/build-libcurl.sh builds for this machine only: a cross build links the SDK's
+    # libcurl, which provided.al2023 then loads (a slower cold start; see README).
+    export INLET_SHARED_LIBCURL=1
 fi
-swift build "${args[@]}"
-bin="$(swift build "${args[@]}" --show-bin-path)/bootstrap"
+bin=$(inlet_build_shipped_bootstrap "${args[@]}")
 bash scripts/check-bootstrap.sh "$bin"
 mkdir -p dist
 python3 - "$bin" dist/bootstrap.zip <<'PY'

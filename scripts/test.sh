@@ -33,9 +33,11 @@ done
 python3 Tests/InletTestSupport/moto_setup.py "$INLET_TEST_MOTO_URL" credentials >/dev/null
 
 # The shipped function: a static bootstrap that loads on provided.al2023 (glibc 2.34, no
-# library the runtime image lacks, no Foundation).
-swift build -c release --product bootstrap --static-swift-stdlib
-bash scripts/check-bootstrap.sh "$(swift build -c release --product bootstrap --static-swift-stdlib --show-bin-path)/bootstrap"
+# library the runtime image lacks, no Foundation), with libcurl built in (HTTP and HTTPS
+# only), then run against a Runtime API and a TLS Firehose on loopback.
+shipped_bootstrap=$(inlet_build_shipped_bootstrap)
+bash scripts/check-bootstrap.sh "$shipped_bootstrap"
+INLET_SHIPPED_BOOTSTRAP="$shipped_bootstrap" python3 -m pytest tests/bootstrap -q -rs -p no:cacheprovider
 
 swift build --build-tests
 # Suites run one after another: several start peer processes and wait on them, and on a
