@@ -37,7 +37,9 @@ python3 Tests/InletTestSupport/moto_setup.py "$INLET_TEST_MOTO_URL" credentials 
 # only), then run against a Runtime API and a TLS Firehose on loopback.
 shipped_bootstrap=$(inlet_build_shipped_bootstrap)
 bash scripts/check-bootstrap.sh "$shipped_bootstrap"
-INLET_SHIPPED_BOOTSTRAP="$shipped_bootstrap" python3 -m pytest tests/bootstrap -q -rs -p no:cacheprovider
+# RuntimeEmulatorTests runs this binary under AWS's RIE too (the other suites run the debug one).
+export INLET_SHIPPED_BOOTSTRAP="$shipped_bootstrap"
+python3 -m pytest tests/bootstrap -q -rs -p no:cacheprovider
 
 swift build --build-tests
 # Suites run one after another: several start peer processes and wait on them, and on a

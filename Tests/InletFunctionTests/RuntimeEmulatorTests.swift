@@ -30,7 +30,7 @@ import Testing
             arguments: [
                 "--runtime-interface-emulator-address", "127.0.0.1:\(port)",
                 "--runtime-api-address", "127.0.0.1:\(runtimePort)",
-                try PeerBinaries.builtProduct("bootstrap"),
+                try PeerBinaries.shippedBootstrap(),
             ],
             environment: environment)
         try await process.waitForPort(port)

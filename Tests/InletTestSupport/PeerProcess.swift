@@ -108,6 +108,19 @@ public enum PeerBinaries {
         return FileManager.default.isExecutableFile(atPath: venv) ? venv : "python3"
     }
 
+    /// The `bootstrap` that ships (release, static Swift runtime and libcurl) when
+    /// `INLET_SHIPPED_BOOTSTRAP` names it, as `scripts/test.sh` does; else the debug one built
+    /// next to the test bundle. A named file that is not an executable is an error.
+    public static func shippedBootstrap() throws -> String {
+        guard let path = ProcessInfo.processInfo.environment["INLET_SHIPPED_BOOTSTRAP"], !path.isEmpty else {
+            return try builtProduct("bootstrap")
+        }
+        guard FileManager.default.isExecutableFile(atPath: path) else {
+            throw MotoPeer.PeerFailure(message: "INLET_SHIPPED_BOOTSTRAP=\(path) is not an executable file")
+        }
+        return path
+    }
+
     /// An executable product built next to the running test bundle (`swift build --build-tests` builds them).
     public static func builtProduct(_ name: String) throws -> String {
         let bundle = URL(fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
