@@ -13,13 +13,16 @@ import PackageDescription
 //   InletEmulator       the local cloud's services (Firehose, HTTP API, function hosts), plain async handlers
 //   InletWarehouse      CSQLite: the embedded warehouse and the local Snowpipe that loads it (no Hummingbird)
 //   InletLocal          `inlet local`: those services on one Hummingbird port (never linked into bootstrap)
-//   executables: inlet (CLI), inlet-aws-bench (signing and PutRecordBatch throughput)
+//   executables: inlet (CLI), inlet-aws-bench (signing and PutRecordBatch throughput),
+//                inlet-nio-ceiling (the gateway benchmark's bare SwiftNIO baseline)
 let package = Package(
     name: "Inlet",
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "inlet", targets: ["InletCLI"]),
         .executable(name: "inlet-aws-bench", targets: ["InletAWSBench"]),
+        // The gateway benchmark's baseline: the most a SwiftNIO server answers on this machine.
+        .executable(name: "inlet-nio-ceiling", targets: ["InletNIOCeiling"]),
         .library(name: "InletCore", targets: ["InletCore"]),
         .library(name: "InletSigV4", targets: ["InletSigV4"]),
         .library(name: "InletHTTP", targets: ["InletHTTP"]),
@@ -114,6 +117,13 @@ let package = Package(
             ]),
         .executableTarget(
             name: "InletAWSBench", dependencies: ["InletAWS", "InletSigV4", "InletHTTP", "InletCore"]),
+        .executableTarget(
+            name: "InletNIOCeiling",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]),
 
         .executableTarget(
             name: "bootstrap",

@@ -2,6 +2,7 @@
 """HTTP throughput of `inlet local`'s gateway, against nginx and the Python seed stack, in one run.
 
     python3 Benchmarks/gateway_bench.py [--inlet .build/release/inlet] [--seconds 10] [--connections 32] [--rounds 3]
+                                        [--nio-ceiling .build/release/inlet-nio-ceiling]
 
 Each server is pinned to CPU 0 and wrk to CPU 1 (taskset), one server at a time:
 
@@ -9,6 +10,10 @@ Each server is pinned to CPU 0 and wrk to CPU 1 (taskset), one server at a time:
 - python-seed: the seed stack's shape, http.server.ThreadingHTTPServer doing the seed's
   per-event work (json.loads, the default contract's checks, enrichment, json.dumps; see
   python_baseline.py) and appending the records to a file (TCP_NODELAY, so no delayed-ACK stall);
+- nio-ceiling: `inlet-nio-ceiling`, a bare SwiftNIO HTTP/1.1 server answering a fixed 200 on
+  one event loop (no router, task or work): the most any server on SwiftNIO, Hummingbird
+  included, can answer here. Measured when built (swift build -c release --product
+  inlet-nio-ceiling);
 - inlet: `inlet local` with the ingest function in process: validation, enrichment,
   PutRecordBatch into the Firehose emulator's write-ahead buffer (fsynced, group-committed)
   before the 200.
@@ -161,12 +166,19 @@ def start_inlet(binary, directory):
                    "--buffer-size", "64"], port)
 
 
+def start_nio_ceiling(binary):
+    port = free_port()
+    return Server([binary, str(port)], port)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--inlet", default=os.path.join(TOP, ".build/release/inlet"))
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--batch", type=int, default=1000, help="events per NDJSON request")
+    parser.add_argument("--nio-ceiling", default=os.path.join(TOP, ".build/release/inlet-nio-ceiling"),
+                        help="the bare SwiftNIO baseline; skipped when not built")
     parser.add_argument("--rounds", type=int, default=3,
                         help="rounds of all three servers, one after the other; ratios are taken per round, "
                              "then the median is reported (a shared machine drifts between runs)")
@@ -180,12 +192,17 @@ def main():
     single = event(1)
     batch = b"".join(event(i) + b"\n" for i in range(args.batch))
     names = ("nginx", "python-seed", "inlet")
+    if os.access(args.nio_ceiling, os.X_OK):
+        names = ("nginx", "nio-ceiling", "python-seed", "inlet")
+    else:
+        print("(%s is not built: no SwiftNIO baseline this run)" % args.nio_ceiling)
     rounds = []
     with tempfile.TemporaryDirectory(prefix="inlet-gateway-bench-") as directory:
         one = lua_script(directory, "/events", single, "application/json")
         many = lua_script(directory, "/events", batch, "application/x-ndjson")
         starters = {"nginx": lambda: start_nginx(directory), "python-seed": lambda: start_python(directory),
-                    "inlet": lambda: start_inlet(args.inlet, directory)}
+                    "inlet": lambda: start_inlet(args.inlet, directory),
+                    "nio-ceiling": lambda: start_nio_ceiling(args.nio_ceiling)}
         for _ in range(max(1, args.rounds)):
             results = {}
             for name in names:
@@ -222,6 +239,12 @@ def main():
         print("round %d: inlet single-event %.0f req/s = %.2fx nginx, %.1fx the Python seed; NDJSON %.1f MB/s" % (
             k + 1, rounds[k][("inlet", "single")]["rps"], to_nginx, to_seed,
             rounds[k][("inlet", "ndjson")]["rps"] * len(batch) / 1e6))
+    if "nio-ceiling" in names:
+        ceiling = [(r[("nio-ceiling", "single")]["rps"] / r[("nginx", "single")]["rps"],
+                    r[("nio-ceiling", "single")]["rps"] / r[("python-seed", "single")]["rps"],
+                    r[("inlet", "single")]["rps"] / r[("nio-ceiling", "single")]["rps"]) for r in rounds]
+        print("bare SwiftNIO (no work): %.2fx nginx and %.1fx the Python seed; inlet is %.2fx of it "
+              "(medians of the rounds' ratios)" % tuple(median([x[k] for x in ceiling]) for k in range(3)))
     print("single-event: inlet is %.2fx nginx and %.1fx the Python seed (median of the rounds' ratios); "
           "NDJSON %.0f events/s per request stream"
           % (median([x[0] for x in per_round]), median([x[1] for x in per_round]),
