@@ -17,14 +17,15 @@ no AWS. Both runtimes are measured the same way, one after the other, on this ma
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
+
+from stub_http import QuietHandler
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(HERE)
@@ -41,29 +42,7 @@ class Stub:
         self.lock = threading.Lock()
         stub = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def setup(self):
-                super().setup()
-                # One segment per answer: no Nagle and delayed-ACK stalls between header and body.
-                self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-            def log_message(self, *args):
-                pass
-
-            def reply(self, status, body=b"{}", headers=()):
-                self.send_response(status)
-                self.send_header("Content-Length", str(len(body)))
-                for k, v in headers:
-                    self.send_header(k, v)
-                self.end_headers()
-                self.wfile.write(body)
-
-            def read_body(self):
-                n = int(self.headers.get("Content-Length") or 0)
-                return self.rfile.read(n) if n else b""
-
+        class Handler(QuietHandler):
             def do_GET(self):
                 if self.path.endswith("/runtime/invocation/next"):
                     now = time.perf_counter()
@@ -95,11 +74,7 @@ class Stub:
                         print("init error:", body.decode(), file=sys.stderr)
                     self.reply(202)
                     return
-                # Firehose PutRecordBatch (JSON 1.1).
-                count = len(json.loads(body or b"{}").get("Records", []))
-                answer = {"FailedPutCount": 0, "Encrypted": False,
-                          "RequestResponses": [{"RecordId": "r%d" % i} for i in range(count)]}
-                self.reply(200, json.dumps(answer).encode(), [("Content-Type", "application/x-amz-json-1.1")])
+                self.reply_put_record_batch(json.loads(body or b"{}"))   # Firehose PutRecordBatch
 
             def do_PUT(self):
                 self.read_body()

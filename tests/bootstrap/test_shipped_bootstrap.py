@@ -13,13 +13,16 @@ import json
 import os
 import ssl
 import subprocess
+import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 import pytest
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(TOP, "Benchmarks"))
+from stub_http import QuietHandler  # noqa: E402  (the stubs' shared handler)
 BOOTSTRAP = os.environ.get("INLET_SHIPPED_BOOTSTRAP", os.path.join(TOP, ".build-lambda/release/bootstrap"))
 EVENT_FILE = os.path.join(TOP, "Tests/InletAPIGatewayTests/Fixtures/events/apigw-http-api-v2.json")
 SAMPLE = open(os.path.join(TOP, "tests/sample.json"), "rb").read().strip()
@@ -56,25 +59,7 @@ class Peers:
         peers = self
         event = json.load(open(EVENT_FILE))
 
-        class Quiet(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def reply(self, status, body=b"", headers=()):
-                self.send_response(status)
-                self.send_header("Content-Length", str(len(body)))
-                for k, v in headers:
-                    self.send_header(k, v)
-                self.end_headers()
-                self.wfile.write(body)
-
-            def read_body(self):
-                n = int(self.headers.get("Content-Length") or 0)
-                return self.rfile.read(n) if n else b""
-
-        class RuntimeAPI(Quiet):
+        class RuntimeAPI(QuietHandler):
             def do_GET(self):
                 with peers.lock:
                     first = not peers.handed_out
@@ -98,14 +83,12 @@ class Peers:
                     peers.invocation_result = (self.path, body)
                     peers.answered.set()
 
-        class AWS(Quiet):
+        class AWS(QuietHandler):
             def do_POST(self):     # Firehose, JSON 1.1
                 body = json.loads(self.read_body() or b"{}")
                 with peers.lock:
                     peers.firehose_calls.append((dict(self.headers), body))
-                answer = {"FailedPutCount": 0, "Encrypted": False,
-                          "RequestResponses": [{"RecordId": "r%d" % i} for i in range(len(body.get("Records", [])))]}
-                self.reply(200, json.dumps(answer).encode(), [("Content-Type", "application/x-amz-json-1.1")])
+                self.reply_put_record_batch(body)
 
             def do_PUT(self):      # S3 PutObject into the error bucket
                 self.read_body()
