@@ -57,15 +57,14 @@ inlet_free_port() {
 # With INLET_SHARED_LIBCURL=1 it links the system's libcurl instead (a cross build, whose
 # target has its own). Its build output goes to stderr.
 inlet_build_shipped_bootstrap() {
-    local top pc="" args
+    local top pc_path="${PKG_CONFIG_PATH:-}" args bin_path
     top="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
     args=(-c release --product bootstrap --static-swift-stdlib --scratch-path "$top/.build-lambda" "$@")
-    if [ "${INLET_SHARED_LIBCURL:-0}" != 1 ]; then
-        pc=$(bash "$top/scripts/build-libcurl.sh") || return 1
-    fi
     # (errexit does not reach into a command substitution, hence the explicit returns)
-    (cd "$top" && PKG_CONFIG_PATH="$pc${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}" swift build "${args[@]}" >&2) || return 1
-    local bin_path
-    bin_path=$(cd "$top" && PKG_CONFIG_PATH="$pc${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}" swift build "${args[@]}" --show-bin-path) || return 1
+    if [ "${INLET_SHARED_LIBCURL:-0}" != 1 ]; then
+        pc_path=$(bash "$top/scripts/build-libcurl.sh")${pc_path:+:$pc_path} || return 1
+    fi
+    (cd "$top" && PKG_CONFIG_PATH="$pc_path" swift build "${args[@]}" >&2) || return 1
+    bin_path=$(cd "$top" && PKG_CONFIG_PATH="$pc_path" swift build "${args[@]}" --show-bin-path) || return 1
     echo "$bin_path/bootstrap"
 }
