@@ -180,7 +180,7 @@ def main():
     parser.add_argument("--nio-ceiling", default=os.path.join(TOP, ".build/release/inlet-nio-ceiling"),
                         help="the bare SwiftNIO baseline; skipped when not built")
     parser.add_argument("--rounds", type=int, default=3,
-                        help="rounds of all three servers, one after the other; ratios are taken per round, "
+                        help="rounds of all the servers, one after the other; ratios are taken per round, "
                              "then the median is reported (a shared machine drifts between runs)")
     args = parser.parse_args()
     for tool in ("wrk", "nginx", "taskset"):

@@ -157,12 +157,13 @@ def main():
     if not args.no_floor:
         work = tempfile.mkdtemp()
         source = os.path.join(HERE, "curl_probe.c")
+        # The same flags bootstrap's build gets: the libcurl.pc of scripts/build-libcurl.sh.
         pkgconfig = subprocess.run(["bash", os.path.join(TOP, "scripts/build-libcurl.sh")], check=True,
                                    capture_output=True, text=True).stdout.strip()
-        prefix = os.path.dirname(os.path.dirname(pkgconfig))
+        flags = subprocess.run(["pkg-config", "--cflags", "--libs", "libcurl"], check=True, capture_output=True,
+                               text=True, env=dict(os.environ, PKG_CONFIG_PATH=pkgconfig)).stdout.split()
         shipped = os.path.join(work, "curl_probe_shipped")
-        subprocess.run(["cc", "-O2", "-I", os.path.join(prefix, "include"), source, "-o", shipped,
-                        os.path.join(prefix, "lib/libcurl.a"), "-lssl", "-lcrypto", "-lz", "-lpthread"], check=True)
+        subprocess.run(["cc", "-O2", source, "-o", shipped] + flags, check=True)
         debian = os.path.join(work, "curl_probe_debian")
         subprocess.run(["cc", "-O2", source, "-o", debian, "-lcurl"], check=True)
         measure("floor: C + bootstrap's libcurl", [shipped], args.runs, 0)

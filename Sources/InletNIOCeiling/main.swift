@@ -4,7 +4,7 @@ import NIOPosix
 
 // `inlet-nio-ceiling PORT`: the gateway benchmark's SwiftNIO baseline (Benchmarks/gateway_bench.py).
 // One event loop on 127.0.0.1:PORT answers every HTTP/1.1 request, once its body is read, with
-// a fixed 200 and a 11-byte JSON body: no router, no task, no async channel, no work. It is
+// a fixed 200 and an 11-byte JSON body: no router, no task, no async channel, no work. It is
 // what any server built on SwiftNIO (Hummingbird among them) can reach at most on a machine,
 // measured beside nginx in the same run.
 
