@@ -170,7 +170,9 @@ public struct LocalServer: Sendable {
                 maxHeaderFieldCount: LocalServerConfiguration.maximumHeaderCount))
         let app = Application(
             responder: responder,
-            server: .http1(configuration: http1),
+            server: HTTPServerBuilder { responder in
+                LocalHTTP1Channel(responder: responder, configuration: http1, router: router)
+            },
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in
@@ -273,6 +275,14 @@ public struct LocalServer: Sendable {
     /// framing) and the body in one buffer. A HEAD response keeps the service's
     /// `Content-Length` (the size of what a GET would return) and sends no body.
     static func response(_ local: LocalResponse, method: String, closing: Bool) -> Response {
+        let fields = fields(of: local, method: method, closing: closing)
+        let status = HTTPResponse.Status(code: local.status, reasonPhrase: reasonPhrase(local.status))
+        if method == "HEAD" { return Response(status: status, headers: fields, body: ResponseBody()) }
+        return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: local.body)))
+    }
+
+    /// A service's headers as HTTP fields, without the framing ones the server sets itself.
+    static func fields(of local: LocalResponse, method: String, closing: Bool) -> HTTPFields {
         var fields = HTTPFields()
         for (name, value) in local.headers {
             let lower = HTTPHeaders.lowercasedName(name)
@@ -282,9 +292,7 @@ public struct LocalServer: Sendable {
         }
         // The rest of a refused body is not read: the connection cannot be reused.
         if closing { fields[.connection] = "close" }
-        let status = HTTPResponse.Status(code: local.status, reasonPhrase: reasonPhrase(local.status))
-        if method == "HEAD" { return Response(status: status, headers: fields, body: ResponseBody()) }
-        return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: local.body)))
+        return fields
     }
 
     /// The usual reason phrase of the statuses the services answer with.

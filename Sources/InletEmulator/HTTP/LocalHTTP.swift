@@ -47,3 +47,11 @@ public struct LocalResponse: Sendable {
         self.body = body
     }
 }
+
+/// HTTP's date format.
+public enum HTTPDate {
+    /// `Sun, 06 Nov 1994 08:49:37 GMT` (RFC 1123), as the `Date` header carries it.
+    public static func string(epochSeconds: Int64) -> String {
+        S3XML.httpDate(milliseconds: epochSeconds * 1000)
+    }
+}
