@@ -3,6 +3,7 @@ import PackageDescription
 
 // Modules depend one way, bottom to top, in the order an event flows:
 //   InletCore           pure: JSON, contract, body framing, enrichment, envelopes (no I/O, no C)
+//   InletThreads        pthreads: a lock, a worker pool, a serial executor on a thread of its own
 //   InletCompression    CZlib: gzip inflate with a size limit, deflate; request-body decoding
 //   InletSigV4          COpenSSL: the SigV4 signer and verifier (pure; the date is a parameter)
 //   InletHTTP           CCurl: the libcurl transport
@@ -17,7 +18,7 @@ import PackageDescription
 //                inlet-nio-ceiling (the gateway benchmark's bare SwiftNIO baseline)
 let package = Package(
     name: "Inlet",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "inlet", targets: ["InletCLI"]),
         .executable(name: "inlet-aws-bench", targets: ["InletAWSBench"]),
@@ -45,6 +46,7 @@ let package = Package(
     targets: [
         // MARK: Pure core
         .target(name: "InletCore"),
+        .target(name: "InletThreads"),
 
         // MARK: System libraries
         .systemLibrary(
@@ -67,7 +69,7 @@ let package = Package(
 
         // MARK: AWS access
         .target(name: "InletSigV4", dependencies: ["COpenSSL"]),
-        .target(name: "InletHTTP", dependencies: ["InletCore", "CCurl"]),
+        .target(name: "InletHTTP", dependencies: ["InletCore", "InletThreads", "CCurl"]),
         .target(name: "InletAWS", dependencies: ["InletCore", "InletSigV4", "InletHTTP"]),
 
         // MARK: The function
@@ -87,13 +89,15 @@ let package = Package(
             name: "InletEmulator",
             dependencies: [
                 "InletCore", "InletCompression", "InletSigV4", "InletAPIGateway", "InletHTTP", "InletAWS",
-                "InletLambdaRuntime", "InletFunction", .product(name: "Logging", package: "swift-log"),
+                "InletLambdaRuntime", "InletFunction", "InletThreads", .product(name: "Logging", package: "swift-log"),
             ]),
 
         // The SQLite warehouse and the local Snowpipe (knows nothing of S3's implementation).
         .target(
             name: "InletWarehouse",
-            dependencies: ["InletCore", "InletCompression", "CSQLite", .product(name: "Logging", package: "swift-log")]),
+            dependencies: [
+                "InletCore", "InletCompression", "InletThreads", "CSQLite", .product(name: "Logging", package: "swift-log"),
+            ]),
 
         // The one-port HTTP server of `inlet local` (Hummingbird; never linked into bootstrap).
         .target(
@@ -151,7 +155,7 @@ let package = Package(
             exclude: ["botocore_sign.py"],
             resources: [.copy("Fixtures")]),
         .testTarget(
-            name: "InletHTTPTests", dependencies: ["InletHTTP", "InletCore", "InletTestSupport"],
+            name: "InletHTTPTests", dependencies: ["InletHTTP", "InletCore", "InletThreads", "InletTestSupport"],
             exclude: ["Support"]),
         .testTarget(
             name: "InletAWSTests", dependencies: ["InletAWS", "InletHTTP", "InletCore", "InletSigV4", "InletTestSupport"],

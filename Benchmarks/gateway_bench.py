@@ -16,7 +16,11 @@ Each server is pinned to CPU 0 and wrk to CPU 1 (taskset), one server at a time:
   inlet-nio-ceiling);
 - inlet: `inlet local` with the ingest function in process: validation, enrichment,
   PutRecordBatch into the Firehose emulator's write-ahead buffer (fsynced, group-committed)
-  before the 200.
+  before the 200. Firehose delivers 64 MiB objects to the S3 emulator (MD5, fsync) and the
+  local Snowpipe loads them into SQLite, all on the same core;
+- inlet-paused (NDJSON only): the same, with the local Snowpipe paused (`inlet pipe pause`
+  before the start): the gateway into the durable buffers and Firehose's delivery to S3,
+  without the warehouse's load, which the target does not cover.
 
 Cases: one 300-byte event per POST (req/s, p50, p99), and NDJSON batches of 1,000 such
 events per POST (MB/s of request bodies). Ratios are against nginx and the Python seed in
@@ -159,9 +163,13 @@ def start_python(directory):
     return Server([sys.executable, script, str(port), os.path.join(directory, "seed-records.ndjson"), HERE], port)
 
 
-def start_inlet(binary, directory):
+def start_inlet(binary, directory, pipe_paused=False):
     port = free_port()
-    data = os.path.join(directory, "inlet-data")
+    data = tempfile.mkdtemp(prefix="inlet-data-", dir=directory)
+    if pipe_paused:
+        # ALTER PIPE ... SET PIPE_EXECUTION_PAUSED = TRUE before the start: delivered objects
+        # queue in the stage instead of loading into the SQLite warehouse on the same core.
+        subprocess.run([binary, "pipe", "pause", "--data-dir", data], check=True, stdout=subprocess.DEVNULL)
     return Server([binary, "local", "--port", str(port), "--data-dir", data, "--buffer-interval", "60",
                    "--buffer-size", "64"], port)
 
@@ -191,9 +199,9 @@ def main():
 
     single = event(1)
     batch = b"".join(event(i) + b"\n" for i in range(args.batch))
-    names = ("nginx", "python-seed", "inlet")
+    names = ("nginx", "python-seed", "inlet", "inlet-paused")
     if os.access(args.nio_ceiling, os.X_OK):
-        names = ("nginx", "nio-ceiling", "python-seed", "inlet")
+        names = ("nginx", "nio-ceiling", "python-seed", "inlet", "inlet-paused")
     else:
         print("(%s is not built: no SwiftNIO baseline this run)" % args.nio_ceiling)
     rounds = []
@@ -202,6 +210,7 @@ def main():
         many = lua_script(directory, "/events", batch, "application/x-ndjson")
         starters = {"nginx": lambda: start_nginx(directory), "python-seed": lambda: start_python(directory),
                     "inlet": lambda: start_inlet(args.inlet, directory),
+                    "inlet-paused": lambda: start_inlet(args.inlet, directory, pipe_paused=True),
                     "nio-ceiling": lambda: start_nio_ceiling(args.nio_ceiling)}
         for _ in range(max(1, args.rounds)):
             results = {}
@@ -211,7 +220,8 @@ def main():
                     url = "http://127.0.0.1:%d" % server.port
                     # A short warm-up, then the measured runs.
                     wrk(url, one, 2, args.connections)
-                    results[(name, "single")] = wrk(url, one, args.seconds, args.connections)
+                    if name != "inlet-paused":
+                        results[(name, "single")] = wrk(url, one, args.seconds, args.connections)
                     # Fewer connections for 1 MB bodies: the server's core is the limit, not the queue.
                     results[(name, "ndjson")] = wrk(url, many, args.seconds, min(args.connections, 8))
                 finally:
@@ -226,19 +236,27 @@ def main():
     print("%-12s %12s %9s %9s %12s %8s   (medians of %d rounds)" % (
         "server", "single req/s", "p50 ms", "p99 ms", "NDJSON MB/s", "non-2xx", len(rounds)))
     for name in names:
-        singles = [r[(name, "single")] for r in rounds]
+        singles = [r[(name, "single")] for r in rounds if (name, "single") in r]
         batches = [r[(name, "ndjson")] for r in rounds]
         errors = " ".join(sorted({x["errors"] for x in singles + batches if x["errors"]}))
-        print("%-12s %12.0f %9.2f %9.2f %12.1f %8d %s" % (
-            name, median([x["rps"] for x in singles]), median([x["p50"] for x in singles]),
-            median([x["p99"] for x in singles]), median([x["rps"] * len(batch) / 1e6 for x in batches]),
+        if singles:
+            single_text = "%12.0f %9.2f %9.2f" % (median([x["rps"] for x in singles]),
+                                                  median([x["p50"] for x in singles]), median([x["p99"] for x in singles]))
+        else:
+            single_text = "%12s %9s %9s" % ("-", "-", "-")
+        print("%-12s %s %12.1f %8d %s" % (
+            name, single_text, median([x["rps"] * len(batch) / 1e6 for x in batches]),
             sum(x["non2xx"] for x in singles + batches), errors))
     per_round = [(r[("inlet", "single")]["rps"] / r[("nginx", "single")]["rps"],
                   r[("inlet", "single")]["rps"] / r[("python-seed", "single")]["rps"]) for r in rounds]
+    def ndjson(round_results, name):
+        return round_results[(name, "ndjson")]["rps"] * len(batch) / 1e6
+
     for k, (to_nginx, to_seed) in enumerate(per_round):
-        print("round %d: inlet single-event %.0f req/s = %.2fx nginx, %.1fx the Python seed; NDJSON %.1f MB/s" % (
-            k + 1, rounds[k][("inlet", "single")]["rps"], to_nginx, to_seed,
-            rounds[k][("inlet", "ndjson")]["rps"] * len(batch) / 1e6))
+        print("round %d: inlet single-event %.0f req/s = %.2fx nginx, %.1fx the Python seed; NDJSON %.1f MB/s, "
+              "%.1f MB/s with the pipe paused" % (
+                  k + 1, rounds[k][("inlet", "single")]["rps"], to_nginx, to_seed, ndjson(rounds[k], "inlet"),
+                  ndjson(rounds[k], "inlet-paused")))
     if "nio-ceiling" in names:
         ceiling = [(r[("nio-ceiling", "single")]["rps"] / r[("nginx", "single")]["rps"],
                     r[("nio-ceiling", "single")]["rps"] / r[("python-seed", "single")]["rps"],
@@ -249,6 +267,11 @@ def main():
           "NDJSON %.0f events/s per request stream"
           % (median([x[0] for x in per_round]), median([x[1] for x in per_round]),
              median([r[("inlet", "ndjson")]["rps"] for r in rounds]) * args.batch))
+    print("NDJSON into the durable buffers and S3, the local Snowpipe paused: %.1f MB/s (median; rounds %s); "
+          "with the Snowpipe loading SQLite on the same core: %.1f MB/s"
+          % (median([ndjson(r, "inlet-paused") for r in rounds]),
+             ", ".join("%.1f" % ndjson(r, "inlet-paused") for r in rounds),
+             median([ndjson(r, "inlet") for r in rounds])))
 
 
 if __name__ == "__main__":

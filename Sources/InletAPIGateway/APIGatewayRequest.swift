@@ -3,6 +3,14 @@ import InletCore
 /// An API Gateway proxy event, HTTP API payload 2.0 or REST API payload 1.0, reduced to
 /// what an ingest function needs. Decoded with the core's parser, without Foundation.
 public struct APIGatewayRequest: Sendable, Equatable {
+    /// Two requests are equal when their fields are, ``body`` as the event carries it.
+    public static func == (a: APIGatewayRequest, b: APIGatewayRequest) -> Bool {
+        a.version == b.version && a.method == b.method && a.path == b.path && a.rawQueryString == b.rawQueryString
+            && a.headers == b.headers && a.cookies == b.cookies && a.isBase64Encoded == b.isBase64Encoded
+            && a.requestId == b.requestId && a.sourceIp == b.sourceIp && a.userAgent == b.userAgent
+            && a.timeEpochMillis == b.timeEpochMillis && a.body == b.body
+    }
+
     /// Which payload format the event used; the response must use the same.
     public enum PayloadVersion: String, Sendable { case v1 = "1.0", v2 = "2.0" }
 
@@ -18,8 +26,39 @@ public struct APIGatewayRequest: Sendable, Equatable {
     public var headers: HTTPHeaders
     /// Cookies (v2's `cookies`; v1 leaves them in the Cookie header).
     public var cookies: [String]
-    /// The body as sent in the event: text, or base64 when `isBase64Encoded`.
-    public var body: [UInt8]
+    /// The body as sent in the event: text, or base64 when `isBase64Encoded`. A request made
+    /// with ``init(version:method:path:rawQueryString:headers:cookies:decodedBody:isBase64Encoded:requestId:sourceIp:userAgent:timeEpochMillis:)``
+    /// encodes it only when it is read.
+    public var body: [UInt8] {
+        get {
+            switch storage {
+            case .sent(let bytes): return bytes
+            case .decoded(let bytes):
+                guard isBase64Encoded else { return bytes }
+                var out: [UInt8] = []
+                Base64.encode(bytes, into: &out)
+                return out
+            }
+        }
+        set { storage = .sent(newValue) }
+    }
+
+    /// The body's bytes and whether they are still base64: what the function decodes. A
+    /// request made from decoded bytes hands them over as they are, with no base64 round trip.
+    public var bodyForDecoding: (bytes: [UInt8], isBase64Encoded: Bool) {
+        switch storage {
+        case .sent(let bytes): return (bytes, isBase64Encoded)
+        case .decoded(let bytes): return (bytes, false)
+        }
+    }
+
+    private enum BodyStorage: Sendable {
+        /// As the event carries it.
+        case sent([UInt8])
+        /// The body's own bytes (base64-encoded on reading ``body`` when `isBase64Encoded`).
+        case decoded([UInt8])
+    }
+    private var storage: BodyStorage
     /// API Gateway's flag for binary bodies.
     public var isBase64Encoded: Bool
     /// The gateway's request id.
@@ -83,7 +122,7 @@ public struct APIGatewayRequest: Sendable, Equatable {
             throw DecodingError(message: "it has neither \"version\": \"2.0\" nor \"httpMethod\"")
         }
         requestId = context.flatMap { r.string($0, "requestId") } ?? ""
-        body = r.string(0, "body").map { Array($0.utf8) } ?? []
+        storage = .sent(r.string(0, "body").map { Array($0.utf8) } ?? [])
         isBase64Encoded = r.bool(0, "isBase64Encoded") ?? false
     }
 
@@ -99,12 +138,27 @@ public struct APIGatewayRequest: Sendable, Equatable {
         self.rawQueryString = rawQueryString
         self.headers = headers
         self.cookies = cookies
-        self.body = body
+        self.storage = .sent(body)
         self.isBase64Encoded = isBase64Encoded
         self.requestId = requestId
         self.sourceIp = sourceIp
         self.userAgent = userAgent
         self.timeEpochMillis = timeEpochMillis
+    }
+
+    /// A request built from the body's own bytes, by a gateway in the same process: ``body``
+    /// is their base64 when `isBase64Encoded` (computed when read), and
+    /// ``bodyForDecoding`` hands the bytes over without encoding them.
+    public init(
+        version: PayloadVersion = .v2, method: String = "POST", path: String = "/events", rawQueryString: String = "",
+        headers: HTTPHeaders = HTTPHeaders(), cookies: [String] = [], decodedBody: [UInt8], isBase64Encoded: Bool,
+        requestId: String, sourceIp: String? = nil, userAgent: String? = nil, timeEpochMillis: Int64? = nil
+    ) {
+        self.init(
+            version: version, method: method, path: path, rawQueryString: rawQueryString, headers: headers,
+            cookies: cookies, body: [], isBase64Encoded: isBase64Encoded, requestId: requestId, sourceIp: sourceIp,
+            userAgent: userAgent, timeEpochMillis: timeEpochMillis)
+        storage = .decoded(decodedBody)
     }
 }
 

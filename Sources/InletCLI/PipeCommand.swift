@@ -2,12 +2,12 @@ import ArgumentParser
 import InletLocal
 import InletWarehouse
 
-/// `inlet pipe status|refresh`: the local pipes, from their data directory.
+/// `inlet pipe status|refresh|pause|resume`: the local pipes, from their data directory.
 struct PipeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pipe",
-        abstract: "Show or refresh the local Snowpipes (EVENTS_PIPE, ERRORS_PIPE) of a data directory.",
-        subcommands: [PipeStatusCommand.self, PipeRefreshCommand.self])
+        abstract: "Show, refresh, pause or resume the local Snowpipes (EVENTS_PIPE, ERRORS_PIPE) of a data directory.",
+        subcommands: [PipeStatusCommand.self, PipeRefreshCommand.self, PipePauseCommand.self, PipeResumeCommand.self])
 }
 
 /// The options both subcommands share.
@@ -104,5 +104,52 @@ struct PipeRefreshCommand: AsyncParsableCommand {
                 print(line)
             }
         }
+    }
+}
+
+/// `inlet pipe pause [PIPE]`: ALTER PIPE … SET PIPE_EXECUTION_PAUSED = TRUE.
+struct PipePauseCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pause",
+        abstract: "Pause the pipe (ALTER PIPE … SET PIPE_EXECUTION_PAUSED = TRUE): files queue in the stage but are not loaded.",
+        discussion: """
+            The state is kept in the warehouse: an inlet local started on the data directory
+            afterwards runs the pipe paused (one already running keeps its state until it
+            restarts). Delivered files wait in s3://BUCKET until inlet pipe resume and a restart
+            or an inlet pipe refresh.
+            """)
+
+    @OptionGroup var options: PipeOptions
+
+    func run() async throws { try await setExecutionPaused(true, options) }
+}
+
+/// `inlet pipe resume [PIPE]`: ALTER PIPE … SET PIPE_EXECUTION_PAUSED = FALSE.
+struct PipeResumeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resume",
+        abstract: "Resume a paused pipe (ALTER PIPE … SET PIPE_EXECUTION_PAUSED = FALSE).",
+        discussion: """
+            The files that queued while it was paused load at the next start of inlet local, or
+            now with inlet pipe refresh.
+            """)
+
+    @OptionGroup var options: PipeOptions
+
+    func run() async throws { try await setExecutionPaused(false, options) }
+}
+
+/// Records each asked-for pipe's execution state (declaring the pipe first, so that the
+/// state holds for a data directory inlet local has not run on yet), and prints it.
+private func setExecutionPaused(_ paused: Bool, _ options: PipeOptions) async throws {
+    let (warehouse, pipes) = try await options.open()
+    for pipe in pipes {
+        do {
+            try await warehouse.define(pipe.definition)
+            try await warehouse.setPaused(pipe: pipe.definition.name, paused)
+        } catch {
+            throw CLIError("\(error)")
+        }
+        print("\(pipe.definition.name) \(paused ? "PAUSED" : "RUNNING")")
     }
 }

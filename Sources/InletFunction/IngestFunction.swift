@@ -49,8 +49,9 @@ public struct IngestFunction: APIGatewayLambdaHandler {
         let batch: IngestBatch
         do {
             let format = try BodyFormat.forContentType(request.headers["content-type"])
+            let sent = request.bodyForDecoding
             let body = try BodyDecoder.decode(
-                request.body, isBase64Encoded: request.isBase64Encoded,
+                sent.bytes, isBase64Encoded: sent.isBase64Encoded,
                 contentEncoding: request.headers["content-encoding"], limits: ingestor.limits)
             batch = try ingestor.process(body: body, format: format, context: context)
         } catch {

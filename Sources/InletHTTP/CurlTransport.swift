@@ -1,4 +1,5 @@
 import CCurl
+import InletThreads
 
 /// An ``HTTPTransport`` built on libcurl's easy interface.
 ///
@@ -204,4 +205,12 @@ final class HandlePool: Sendable {
         }
         _ = surplus  // released (and cleaned up) outside the lock
     }
+}
+
+/// A flag one thread sets and another polls; used to carry task cancellation into a
+/// libcurl progress callback running on a worker thread.
+final class CancellationFlag: Sendable {
+    private let flag = LockedState(false)
+    var isCancelled: Bool { flag.withLock { $0 } }
+    func cancel() { flag.withLock { $0 = true } }
 }

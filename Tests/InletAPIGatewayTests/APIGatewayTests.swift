@@ -45,6 +45,23 @@ import Testing
         #expect(event.body == Array("{}".utf8))
     }
 
+    @Test func aRequestMadeFromDecodedBytesIsTheEventsRequestWithoutTheRoundTrip() throws {
+        let bytes: [UInt8] = [0x00, 0xFF, 0x7B, 0x0A] + Array("binary body".utf8)
+        let encoded = APIGatewayRequest(body: Array(Base64.encode(bytes).utf8), isBase64Encoded: true, requestId: "r")
+        let decoded = APIGatewayRequest(decodedBody: bytes, isBase64Encoded: true, requestId: "r")
+        #expect(decoded.body == encoded.body)
+        #expect(decoded == encoded)
+        #expect(decoded.bodyForDecoding.bytes == bytes)
+        #expect(decoded.bodyForDecoding.isBase64Encoded == false)
+        #expect(encoded.bodyForDecoding.bytes == encoded.body)
+        #expect(encoded.bodyForDecoding.isBase64Encoded == true)
+        // A text body is the same either way; setting `body` replaces the bytes.
+        var text = APIGatewayRequest(decodedBody: Array("{}".utf8), isBase64Encoded: false, requestId: "r")
+        #expect(text.body == Array("{}".utf8))
+        text.body = Array("[]".utf8)
+        #expect(text.bodyForDecoding.bytes == Array("[]".utf8))
+    }
+
     @Test func refusesPayloadsThatAreNotProxyEvents() {
         #expect(throws: APIGatewayRequest.DecodingError.self) { try APIGatewayRequest(json: Array("[1]".utf8)) }
         #expect(throws: APIGatewayRequest.DecodingError.self) { try APIGatewayRequest(json: Array(#"{"a":1}"#.utf8)) }

@@ -4,6 +4,7 @@ import Testing
 import InletCore
 import InletTestSupport
 @testable import InletHTTP
+import InletThreads
 
 /// Sends `request` and returns the error it must fail with.
 private func transportError(

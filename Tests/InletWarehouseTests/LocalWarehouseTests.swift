@@ -110,6 +110,42 @@ import Testing
         #expect(try await WarehouseReader(path: path).query("SELECT count(*) FROM raw_events").rows == [[.integer(1)]])
     }
 
+    /// `inlet pipe pause` on a data directory before `inlet local` starts: delivered files
+    /// queue in the stage and load only after `inlet pipe resume` and a refresh, as with
+    /// `ALTER PIPE … SET PIPE_EXECUTION_PAUSED`.
+    @Test func aPausedPipeQueuesDeliveredFilesUntilResumedAndRefreshed() async throws {
+        let inlet = try PeerBinaries.builtProduct("inlet")
+        let directory = temporaryDirectory("paused-pipe")
+        defer { removeDirectory(directory) }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let paused = try await runProgram([inlet, "pipe", "pause", "EVENTS_PIPE", "--data-dir", directory])
+        #expect(paused.status == 0, "\(paused.stderr)")
+        #expect(paused.stdout == "EVENTS_PIPE PAUSED\n")
+
+        let cloud = try await LocalCloud.start(options: LocalCloudOptions(dataDirectory: directory, bufferIntervalSeconds: 60))
+        let response = await cloud.router.handle(
+            LocalRequest(
+                method: "POST", rawPath: "/events", headers: HTTPHeaders([("content-type", "application/json")]),
+                body: Array(#"{"Id":"paused-1"}"#.utf8)))
+        #expect(response.status == 200)
+        await cloud.emulator.flushAll()
+        await cloud.warehouse.waitUntilLoaded()
+        let reader = try WarehouseReader(path: cloud.warehouse.path)
+        #expect(try await reader.query("SELECT count(*) FROM raw_events").rows == [[.integer(0)]])
+        await cloud.emulator.shutdown()
+        await cloud.warehouse.stop()
+
+        let status = try await runProgram([inlet, "pipe", "status", "EVENTS_PIPE", "--data-dir", directory])
+        #expect(status.stdout.contains(#""executionState":"PAUSED""#), "\(status.stdout)")
+        #expect(status.stdout.contains(#""pendingFileCount":1"#), "\(status.stdout)")
+
+        let resumed = try await runProgram([inlet, "pipe", "resume", "EVENTS_PIPE", "--data-dir", directory])
+        #expect(resumed.stdout == "EVENTS_PIPE RUNNING\n", "\(resumed.stderr)")
+        let refreshed = try await runProgram([inlet, "pipe", "refresh", "EVENTS_PIPE", "--data-dir", directory])
+        #expect(refreshed.status == 0, "\(refreshed.stderr)")
+        #expect(try await reader.query("SELECT id FROM events_dedup").rows == [[.text("paused-1")]])
+    }
+
     /// How many of this process's descriptors are open on `path`, its WAL or its shared memory.
     func openDescriptors(under path: String) -> Int {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []

@@ -1,7 +1,7 @@
 import Glibc
 import InletCompression
 import InletCore
-import InletHTTP
+import InletThreads
 
 /// Kinesis Data Firehose for `inlet local`: DirectPut delivery streams to an ``ObjectSink``
 /// that buffer, compress and name objects as AWS does.
@@ -209,13 +209,18 @@ public actor FirehoseEmulator {
 
     /// Appends records (raw, decoded) to a stream and returns once the accepted ones are durable.
     ///
-    /// - Parameter injectFaults: whether fault injection applies (PutRecordBatch).
+    /// - Parameters:
+    ///   - injectFaults: whether fault injection applies (PutRecordBatch).
+    ///   - recordIds: whether accepted records get Firehose's record ids (64 random hex
+    ///     digits and a sequence); without them ``RecordResult/accepted(recordId:)`` carries
+    ///     an empty id, for a caller that does not read them (the in-process function).
     /// - Throws: `ResourceNotFoundException`, or `ServiceUnavailableException` when the
     ///   write-ahead file could not be written or synced (nothing is acknowledged then).
-    public func putRecords(stream name: String, records: [[UInt8]], injectFaults: Bool = true) async throws(FirehoseError)
-        -> [RecordResult]
-    {
-        let (results, sequence) = try append(stream: name, records: records, injectFaults: injectFaults)
+    public func putRecords(
+        stream name: String, records: [[UInt8]], injectFaults: Bool = true, recordIds: Bool = true
+    ) async throws(FirehoseError) -> [RecordResult] {
+        let (results, sequence) = try append(
+            stream: name, records: records, injectFaults: injectFaults, recordIds: recordIds)
         guard let sequence else { return results }
         if let failure = await commit(sequence) {
             throw FirehoseError("ServiceUnavailableException", "The emulator could not sync the buffer: \(failure)")
@@ -232,7 +237,7 @@ public actor FirehoseEmulator {
     ///
     /// - Returns: the per-record results, and the write sequence to wait for (nil when
     ///   nothing was written).
-    func append(stream name: String, records: [[UInt8]], injectFaults: Bool) throws(FirehoseError)
+    func append(stream name: String, records: [[UInt8]], injectFaults: Bool, recordIds: Bool = true) throws(FirehoseError)
         -> (results: [RecordResult], sequence: Int?)
     {
         // Taken out of the dictionary (and put back before returning) so that appending to
@@ -250,7 +255,7 @@ public actor FirehoseEmulator {
             }
             SegmentFormat.appendFrame(data: data, arrival: arrival, to: &frames)
             stream.nextRecordId += 1
-            results.append(.accepted(recordId: recordId(stream.nextRecordId)))
+            results.append(.accepted(recordId: recordIds ? recordId(stream.nextRecordId) : ""))
             accepted.append(stream.config.appendDelimiterToRecord ? data + [0x0A] : data)
         }
         guard !accepted.isEmpty else {

@@ -99,14 +99,11 @@ public enum APIGatewayEvent {
     static func v2Request(_ request: LocalRequest, context: Context, parts: V2Parts) -> APIGatewayRequest {
         var headers = HTTPHeaders()
         for (name, value) in parts.headers { headers.add(name: name, value: value) }
-        var body = request.body
-        if parts.binary {
-            body = []
-            Base64.encode(request.body, into: &body)
-        }
+        // The function in this process gets the bytes themselves: a binary body is base64 in
+        // the event only if something reads it as the event carries it.
         return APIGatewayRequest(
             version: .v2, method: request.method, path: request.rawPath, rawQueryString: request.rawQuery,
-            headers: headers, cookies: parts.cookies, body: body,
+            headers: headers, cookies: parts.cookies, decodedBody: request.body,
             isBase64Encoded: parts.binary, requestId: context.requestId, sourceIp: parts.sourceIp,
             userAgent: request.headers["user-agent"] ?? "", timeEpochMillis: context.timeEpochMillis)
     }

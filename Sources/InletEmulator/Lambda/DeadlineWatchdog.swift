@@ -1,4 +1,4 @@
-import InletHTTP
+import InletThreads
 
 /// One invocation's answer, given once: by its handler, or by the watchdog at its deadline,
 /// whichever comes first. The loser's answer is dropped.

@@ -1,5 +1,6 @@
 import InletCore
 import InletSigV4
+import InletThreads
 
 /// A bucket as ``LocalS3Store/listBuckets()`` reports it.
 public struct S3BucketInfo: Sendable, Hashable {
@@ -84,6 +85,10 @@ public struct S3ListPage: Sendable, Hashable {
 public actor LocalS3Store: ObjectSink {
     /// The folder that holds the bucket folders, `<dataDirectory>/s3`.
     public nonisolated let root: String
+    /// The store's own thread: its file writes (with fsync) and reads block, and must not
+    /// stop the HTTP server's event loop, which runs the other actors of `inlet local`.
+    private let thread = ThreadExecutor()
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { thread.asUnownedSerialExecutor() }
     private var buckets: [String: BucketState]
     private var observers: [@Sendable (String, String) -> Void] = []
     private var uploads: [String: MultipartUpload] = [:]

@@ -7,7 +7,7 @@ import Darwin
 #endif
 
 // Threads and locks built directly on pthreads, so this module needs neither
-// Foundation nor an availability floor above the package's (macOS 13).
+// Foundation nor an availability floor above the package's (macOS 14, for ExecutorJob).
 
 /// A value protected by a pthread mutex (which ThreadSanitizer understands, unlike the
 /// standard library's futex-based `Mutex`).
@@ -37,14 +37,6 @@ public final class LockedState<State>: @unchecked Sendable {
         defer { pthread_mutex_unlock(mutex) }
         return body(&state)
     }
-}
-
-/// A flag one thread sets and another polls; used to carry task cancellation into a
-/// libcurl progress callback running on a worker thread.
-final class CancellationFlag: Sendable {
-    private let flag = LockedState(false)
-    var isCancelled: Bool { flag.withLock { $0 } }
-    func cancel() { flag.withLock { $0 = true } }
 }
 
 /// A growable set of dedicated pthreads that run blocking jobs in FIFO order.
@@ -87,7 +79,7 @@ public final class WorkerPool: @unchecked Sendable {
     }
 
     /// The number of threads started and not yet exited (for tests).
-    var threadCount: Int {
+    public var threadCount: Int {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         return threads
@@ -192,5 +184,30 @@ public final class WorkerPool: @unchecked Sendable {
         }
         threads -= 1
         pthread_mutex_unlock(mutex)
+    }
+}
+
+/// A serial executor on one dedicated thread, for an actor whose work blocks: file writes
+/// with fsync, reads of large files, SQLite. Such an actor would otherwise run on whatever
+/// runs Swift concurrency's jobs (in `inlet local`, the HTTP server's event loop) and stop
+/// it for as long as the disk takes.
+///
+/// The thread starts with the first job and ends once the executor is released (after the
+/// jobs queued by then).
+public final class ThreadExecutor: SerialExecutor, @unchecked Sendable {
+    private let thread = WorkerPool(maximumThreads: 1)
+
+    /// An executor; its thread starts with the first job.
+    public init() {}
+
+    deinit { thread.shutdown() }
+
+    public func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        thread.submit { job.runSynchronously(on: self.asUnownedSerialExecutor()) }
+    }
+
+    public func asUnownedSerialExecutor() -> UnownedSerialExecutor {
+        UnownedSerialExecutor(ordinary: self)
     }
 }
