@@ -158,19 +158,6 @@ final class GatewayFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func answer(_ request: LocalRequest, context: ChannelHandlerContext) {
-        if getenv("INLET_CANNED") != nil {
-            write(LocalResponse(status: 200, headers: HTTPHeaders([("content-type", "application/json")]), body: Array("{}".utf8)), context: context)
-            return
-        }
-        if getenv("INLET_CANNED_TASK") != nil {
-            let promise = context.eventLoop.makePromise(of: LocalResponse.self)
-            promise.completeWithTask { LocalResponse(status: 200, headers: HTTPHeaders([("content-type", "application/json")]), body: Array("{}".utf8)) }
-            promise.futureResult.assumeIsolated().whenSuccess { response in
-                guard self.open else { return }
-                self.write(response, context: context)
-            }
-            return
-        }
         let router = self.router
         let promise = context.eventLoop.makePromise(of: LocalResponse.self)
         promise.completeWithTask { await router.handle(request, at: .gateway) }

@@ -109,7 +109,8 @@ struct LocalRequestContext: RequestContext, RemoteAddressRequestContext {
 
 /// `inlet local`'s one HTTP server: a single Hummingbird application on one port whose one
 /// catch-all responder adapts each request to a ``LocalRequest``, hands it to a
-/// ``LocalRouter`` and writes the ``LocalResponse`` back.
+/// ``LocalRouter`` and writes the ``LocalResponse`` back. The HTTP API's plain requests are
+/// answered the same way one step earlier, in the channel pipeline (``GatewayFastPath``).
 ///
 /// - The path and query reach the services exactly as sent (Hummingbird's router, which
 ///   decodes paths, is not used).
