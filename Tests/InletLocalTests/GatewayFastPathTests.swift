@@ -17,16 +17,26 @@ import Testing
 
     static let health = "GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
 
-    @Test func pipelinedRequestsOnBothPathsAreAnsweredInOrder() async throws {
+    /// A fresh server, and a connection to it on which `text` was sent in one write.
+    func sending(_ text: String) async throws -> (server: LiveServer, fd: Int32) {
         let server = try await LiveServer.start()
-        defer { server.remove() }
-        let fd = try RawClient.connect(server.address.port)
-        defer { close(fd) }
+        do {
+            let fd = try RawClient.connect(server.address.port)
+            RawClient.write(fd, text)
+            return (server, fd)
+        } catch {
+            server.remove()
+            throw error
+        }
+    }
+
+    @Test func pipelinedRequestsOnBothPathsAreAnsweredInOrder() async throws {
         // Sent in one write: the server reads them together and must answer them in turn.
-        RawClient.write(
-            fd,
+        let (server, fd) = try await sending(
             Self.post(#"{"Id":"p1"}"#) + Self.health + Self.post(#"{"Id":"p2"}"#) + Self.post(#"{"Id":""}"#)
                 + Self.post(#"{"Id":"p3"}"#) + "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        defer { server.remove() }
+        defer { close(fd) }
         let responses = await RawClient.readResponses(fd, count: 6)
         #expect(responses.map(\.status) == [200, 200, 200, 400, 200, 200])
         // The last asked to close.
@@ -52,16 +62,13 @@ import Testing
     }
 
     @Test func chunkedAndClosingRequestsAreAnsweredByHummingbirdWithTheSameResult() async throws {
-        let server = try await LiveServer.start()
-        defer { server.remove() }
-        let fd = try RawClient.connect(server.address.port)
-        defer { close(fd) }
         let chunk = #"{"Id":"c1"}"#
-        RawClient.write(
-            fd,
+        let (server, fd) = try await sending(
             "POST /events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
                 + String(chunk.utf8.count, radix: 16) + "\r\n" + chunk + "\r\n0\r\n\r\n"
                 + Self.post(#"{"Id":"c2"}"#, extra: "Connection: close\r\n"))
+        defer { server.remove() }
+        defer { close(fd) }
         // The connection closes after the second (readUntilClosed returns).
         let responses = RawClient.responses(try #require(await RawClient.readUntilClosed(fd)))
         #expect(responses.map(\.status) == [200, 200])
@@ -76,13 +83,11 @@ import Testing
     }
 
     @Test func aDeclaredBodyOverTheLimitIsRefusedWithoutBeingRead() async throws {
-        let server = try await LiveServer.start()
+        let (server, fd) = try await sending(
+            "POST /events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
+                + "\(APIGatewayEmulator.maximumBodyBytes + 1)\r\n\r\n{\"Id\":")
         defer { server.remove() }
-        let fd = try RawClient.connect(server.address.port)
         defer { close(fd) }
-        RawClient.write(
-            fd,
-            "POST /events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(APIGatewayEmulator.maximumBodyBytes + 1)\r\n\r\n{\"Id\":")
         // The server answers before the body arrives (the connection cannot be reused).
         let responses = await RawClient.readResponses(fd, count: 1)
         #expect(responses.map(\.status) == [413])
