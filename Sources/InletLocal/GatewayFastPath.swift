@@ -169,6 +169,7 @@ final class GatewayFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func write(_ response: LocalResponse, context: ChannelHandlerContext) {
+        // Any method but HEAD (which never takes this path) frames the same way.
         var fields = LocalServer.fields(of: response, method: "POST", closing: false)
         fields[.contentLength] = String(response.body.count)
         fields[.date] = httpDate()
