@@ -10,8 +10,9 @@ public enum EventLoopExecutor {
     /// (`MultiThreadedEventLoopGroup.singleton`, which Hummingbird serves on) instead of a
     /// separate pool, so a request's handler runs on the thread that read it and writes its
     /// answer without waking another thread. Every blocking call of the local cloud runs on
-    /// threads of its own: the write-ahead buffer's fsync, the function's libcurl requests,
-    /// and the S3 store's and the warehouse's actors (``ThreadExecutor``).
+    /// threads of its own: the write-ahead buffer's fsync, the joining and compressing of
+    /// Firehose's objects, the function's libcurl requests, and the S3 store's and the
+    /// warehouse's actors (``ThreadExecutor``).
     ///
     /// The loops are as many as the CPUs this process may run on (its affinity mask, so
     /// `taskset -c 0 inlet local` gets one loop rather than one per CPU of the machine,

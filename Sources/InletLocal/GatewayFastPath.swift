@@ -145,14 +145,9 @@ final class GatewayFastPath: ChannelDuplexHandler, RemovableChannelHandler {
             length <= APIGatewayEmulator.maximumBodyBytes,
             head.headerFields[.connection].map({ !$0.lowercased().contains("close") }) ?? true
         else { return nil }
-        let (rawPath, rawQuery) = LocalServer.splitTarget(head.path ?? "/")
-        let headers = LocalServer.headers(of: head)
-        let method = head.method.rawValue
-        guard router.destination(method: method, rawPath: rawPath, rawQuery: rawQuery, headers: headers) == .gateway
-        else { return nil }
-        var request = LocalRequest(
-            method: method, rawPath: rawPath, rawQuery: rawQuery, headers: headers,
-            remoteAddress: context.channel.remoteAddress?.ipAddress)
+        let routed = LocalServer.route(head, router: router)
+        guard routed.destination == .gateway else { return nil }
+        var request = routed.request(head, remoteAddress: context.channel.remoteAddress)
         request.body.reserveCapacity(length)
         return request
     }

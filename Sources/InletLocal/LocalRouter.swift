@@ -86,14 +86,23 @@ public struct LocalRouter: Sendable {
 
     /// The destination of a request with this method, raw path, raw query and headers.
     public func destination(method: String, rawPath: String, rawQuery: String, headers: HTTPHeaders) -> LocalDestination {
-        if let target = headers["X-Amz-Target"], target.hasPrefix(FirehoseService.targetPrefix) { return .firehose }
+        destination(method: method, rawPath: rawPath, rawQuery: rawQuery, header: { headers[$0] })
+    }
+
+    /// The destination from the request line and `header`, a lookup by name that is asked
+    /// for `X-Amz-Target` and `Authorization` only: a server routes with its own header
+    /// type, before (or without) building ``HTTPHeaders``.
+    public func destination(
+        method: String, rawPath: String, rawQuery: String, header: (String) -> String?
+    ) -> LocalDestination {
+        if let target = header("X-Amz-Target"), target.hasPrefix(FirehoseService.targetPrefix) { return .firehose }
         if method == "GET" && rawPath == "/health" { return .health }
         if method == "POST" && Self.isInvokePath(rawPath) { return function == nil ? .notFound : .invoke }
         if runtimeAPI != nil && RuntimeAPIFunctionHost.isRuntimeAPIPath(rawPath) { return .runtime }
         if let gateway, gateway.routes.contains(where: { $0.path != nil && $0.matches(method: method, path: rawPath) }) {
             return .gateway
         }
-        if s3 != nil && Self.isSigV4Signed(rawQuery: rawQuery, headers: headers) { return .s3 }
+        if s3 != nil && Self.isSigV4Signed(rawQuery: rawQuery, authorization: header("Authorization")) { return .s3 }
         if let gateway, gateway.routes.contains(where: { $0.path == nil }) { return .gateway }
         return s3 == nil ? .notFound : .s3
     }
@@ -120,8 +129,8 @@ public struct LocalRouter: Sendable {
     }
 
     /// Whether the request carries a SigV4 signature, in a header or presigned in the query.
-    static func isSigV4Signed(rawQuery: String, headers: HTTPHeaders) -> Bool {
-        if let authorization = headers["Authorization"], authorization.hasPrefix("AWS4-HMAC-SHA256") { return true }
+    static func isSigV4Signed(rawQuery: String, authorization: String?) -> Bool {
+        if let authorization, authorization.hasPrefix("AWS4-HMAC-SHA256") { return true }
         return rawQuery.split(separator: "&").contains { $0.hasPrefix("X-Amz-Algorithm=") }
     }
 

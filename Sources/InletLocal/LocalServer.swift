@@ -228,14 +228,11 @@ public struct LocalServer: Sendable {
     /// One request: route it by its head, collect its body up to the destination's limit,
     /// and answer.
     static func respond(_ request: Request, context: LocalRequestContext, router: LocalRouter) async throws -> Response {
-        let (rawPath, rawQuery) = splitTarget(request.head.path ?? "/")
-        let headers = headers(of: request.head)
-        let method = request.head.method.rawValue
-        let destination = router.destination(method: method, rawPath: rawPath, rawQuery: rawQuery, headers: headers)
+        let routed = route(request.head, router: router)
+        var local = routed.request(request.head, remoteAddress: context.remoteAddress)
+        let destination = routed.destination
+        let method = local.method
         let limit = LocalRouter.bodyLimit(destination)
-        var local = LocalRequest(
-            method: method, rawPath: rawPath, rawQuery: rawQuery, headers: headers,
-            remoteAddress: context.remoteAddress?.ipAddress)
         if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit {
             return response(await router.refuse(local, at: destination, limit: limit), method: method, closing: true)
         }
@@ -246,6 +243,32 @@ public struct LocalServer: Sendable {
             return response(await router.refuse(local, at: destination, limit: limit), method: method, closing: true)
         }
         return response(await router.handle(local, at: destination), method: method, closing: false)
+    }
+
+    /// A request head's line, split as sent, and its destination.
+    struct RoutedHead {
+        var method: String
+        var rawPath: String
+        var rawQuery: String
+        var destination: LocalDestination
+
+        /// The head as a ``LocalRequest``, without its body.
+        func request(_ head: HTTPRequest, remoteAddress: SocketAddress?) -> LocalRequest {
+            LocalRequest(
+                method: method, rawPath: rawPath, rawQuery: rawQuery, headers: LocalServer.headers(of: head),
+                remoteAddress: remoteAddress?.ipAddress)
+        }
+    }
+
+    /// Routes a request head from its line and two headers, read in place: nothing is
+    /// converted until ``RoutedHead/request(_:remoteAddress:)`` is asked for.
+    static func route(_ head: HTTPRequest, router: LocalRouter) -> RoutedHead {
+        let (rawPath, rawQuery) = splitTarget(head.path ?? "/")
+        let method = head.method.rawValue
+        let destination = router.destination(method: method, rawPath: rawPath, rawQuery: rawQuery) { name in
+            HTTPField.Name(name).flatMap { head.headerFields[$0] }
+        }
+        return RoutedHead(method: method, rawPath: rawPath, rawQuery: rawQuery, destination: destination)
     }
 
     /// The request target split at its first `?`, both parts exactly as sent. An absolute

@@ -79,6 +79,8 @@ public actor FirehoseEmulator {
     var dirty: [ObjectIdentifier: SegmentFile] = [:]
     /// Runs the fsyncs of group commits.
     let syncThread = WorkerPool(maximumThreads: 1)
+    /// Joins (and compresses) the objects it delivers.
+    let deliveryThread = WorkerPool(maximumThreads: 1)
     /// The write sequence the last group commit covered, and how many writes it took in.
     var lastSyncTarget = 0
     var lastGroupSize = 0
@@ -106,7 +108,10 @@ public actor FirehoseEmulator {
         self.random = SplitMix64(seed: seed ?? UInt64.random(in: 0...UInt64.max))
     }
 
-    deinit { syncThread.shutdown() }
+    deinit {
+        syncThread.shutdown()
+        deliveryThread.shutdown()
+    }
 
     /// Epoch milliseconds from the system's real-time clock.
     @Sendable public static func systemMillis() -> Int64 {
@@ -453,11 +458,11 @@ public actor FirehoseEmulator {
                 size += records[end].count
                 end += 1
             }
-            var body: [UInt8] = []
-            body.reserveCapacity(size)
-            for record in records[start..<end] { body.append(contentsOf: record) }
             let gzip = config.compression == .gzip
-            if gzip { body = Gzip.compress(body) }
+            // Tens of MiB to join (and to compress): on a thread of their own, not this
+            // actor's executor (in `inlet local`, the event loop that serves requests).
+            let chunk = Array(records[start..<end])
+            let body = await deliveryThread.run { [size] in Self.objectBody(chunk, size: size, gzip: gzip) }
             let key = objectKey(config, firstArrival: arrivals[start], gzip: gzip)
             do {
                 try await sink.putObject(bucket: config.bucket, key: key, body: body, contentType: "application/octet-stream")
@@ -481,6 +486,14 @@ public actor FirehoseEmulator {
             for number in segments { try? Files.remove(segmentPath(name, number)) }
         }
         streams[name] = after
+    }
+
+    /// An object's bytes: the records one after another, gzip-compressed when asked.
+    static func objectBody(_ records: [[UInt8]], size: Int, gzip: Bool) -> [UInt8] {
+        var body: [UInt8] = []
+        body.reserveCapacity(size)
+        for record in records { body.append(contentsOf: record) }
+        return gzip ? Gzip.compress(body) : body
     }
 
     /// The key of an object whose oldest record arrived at `firstArrival`.
