@@ -220,6 +220,28 @@ import Testing
         }
     }
 
+    /// A key too long for a file name is stored under a hashed name whose sidecar gives the
+    /// key; a listing reads that sidecar once and still describes the body as it is on disk.
+    @Test func listingAHashedKeyDescribesTheBodyOnDisk() async throws {
+        try await withStore { store, directory in
+            try await store.createBucket("hashed")
+            let long = String(repeating: "k", count: 300)
+            let lost = String(repeating: "m", count: 300)
+            _ = try await store.putObject(bucket: "hashed", key: long, body: [1, 2, 3], contentType: "x", contentMD5: nil, ifNoneMatch: false)
+            _ = try await store.putObject(bucket: "hashed", key: lost, body: [4], contentType: "x", contentMD5: nil, ifNoneMatch: false)
+            let bodyPath = directory.path + "/s3/hashed/@k" + Digest.sha256Hex(long.utf8)
+            #expect(FileManager.default.fileExists(atPath: bodyPath))
+            let newer = Data("a newer body".utf8)
+            try newer.write(to: URL(fileURLWithPath: bodyPath))
+            try FileManager.default.removeItem(atPath: directory.path + "/s3/hashed/@k" + Digest.sha256Hex(lost.utf8))
+            let listed = try await store.listObjectsV2(bucket: "hashed", query: S3ListQuery())
+            #expect(listed.contents.map(\.key) == [long])
+            #expect(listed.contents.first?.size == newer.count)
+            #expect(listed.contents.first?.etag == "\"" + ByteEncoding.hex(Digest.md5([UInt8](newer))) + "\"")
+            #expect(try await store.listObjects(bucket: "hashed", prefix: "k").map(\.size) == [newer.count])
+        }
+    }
+
     /// The store keeps nothing per object in memory (its memory stays flat however many
     /// objects a long run writes): the folder is the index, so a second store open on the
     /// same data directory sees each write and each deletion of the first at once, and files

@@ -295,7 +295,8 @@ public actor LocalS3Store: ObjectSink {
         var last: (String, Bool)?
         var index = 0
         while index < entries.count {
-            let (key, name) = entries[index]
+            let entry = entries[index]
+            let key = entry.key
             var rolled: String?
             if !delimiter.isEmpty {
                 let rest = Array(key.utf8.dropFirst(prefix.count))
@@ -314,7 +315,7 @@ public actor LocalS3Store: ObjectSink {
             if let rolled {
                 page.commonPrefixes.append(rolled)
                 last = (rolled, true)
-            } else if let info = try Self.readInfo(folder: folder, name: name, key: key) {
+            } else if let info = try Self.readInfo(folder: folder, entry: entry) {
                 page.contents.append(info)
                 last = (key, false)
             }
@@ -548,18 +549,28 @@ public actor LocalS3Store: ObjectSink {
         return state
     }
 
+    /// An object found in a bucket's folder: its key, its file name, and its sidecar when
+    /// finding it took reading it (a hashed name), so that it is not read twice.
+    struct ObjectEntry {
+        var key: String
+        var name: String
+        var sidecar: S3ObjectInfo?
+    }
+
     /// The key and file name of every object in `folder` whose key starts with `prefix`, from
     /// the names of the sidecars: a percent-encoded name decodes to its key; a hashed one (`@k…`)
     /// has its key read from the sidecar. A name that is not the canonical file name of a valid
     /// key (a stray file) is no object.
-    private static func objectEntries(folder: String, prefix: [UInt8]) throws(S3Error) -> [(key: String, name: String)] {
-        var entries: [(key: String, name: String)] = []
+    private static func objectEntries(folder: String, prefix: [UInt8]) throws(S3Error) -> [ObjectEntry] {
+        var entries: [ObjectEntry] = []
         for file in try FileSystem.list(folder) where file.hasSuffix(S3Names.metadataSuffix) {
             let name = String(file.dropLast(S3Names.metadataSuffix.utf8.count))
             let key: String
+            var sidecar: S3ObjectInfo?
             if name.hasPrefix("@k") {
                 guard let bytes = try FileSystem.read(folder + "/" + file), let info = decodeSidecar(bytes) else { continue }
                 key = info.key
+                sidecar = info
             } else {
                 guard let bytes = S3Names.percentDecode(name), bytes.starts(with: prefix),
                     let decoded = String(validating: bytes, as: UTF8.self)
@@ -569,7 +580,7 @@ public actor LocalS3Store: ObjectSink {
             guard key.utf8.starts(with: prefix), S3Names.fileName(forKey: key) == name,
                 (try? S3Names.validateKey(key, bucket: "")) != nil
             else { continue }
-            entries.append((key, name))
+            entries.append(ObjectEntry(key: key, name: name, sidecar: sidecar))
         }
         return entries
     }
@@ -577,8 +588,8 @@ public actor LocalS3Store: ObjectSink {
     /// The metadata of every object in `folder` under `prefix`.
     private static func objects(folder: String, prefix: [UInt8]) throws(S3Error) -> [S3ObjectInfo] {
         var objects: [S3ObjectInfo] = []
-        for (key, name) in try objectEntries(folder: folder, prefix: prefix) {
-            if let info = try readInfo(folder: folder, name: name, key: key) { objects.append(info) }
+        for entry in try objectEntries(folder: folder, prefix: prefix) {
+            if let info = try readInfo(folder: folder, entry: entry) { objects.append(info) }
         }
         return objects
     }
@@ -588,10 +599,15 @@ public actor LocalS3Store: ObjectSink {
     /// sidecar is unreadable or names another key. A body whose size is not the sidecar's (a
     /// crash between the two renames of a write) is described as it is on disk.
     private static func readInfo(folder: String, name: String, key: String) throws(S3Error) -> S3ObjectInfo? {
-        let path = folder + "/" + name
-        guard let sidecar = try FileSystem.read(path + S3Names.metadataSuffix), var info = decodeSidecar(sidecar),
-            info.key == key, let size = FileSystem.fileSize(path)
-        else { return nil }
+        try readInfo(folder: folder, entry: ObjectEntry(key: key, name: name, sidecar: nil))
+    }
+
+    /// ``readInfo(folder:name:key:)`` for a listed object, with the sidecar the listing read.
+    private static func readInfo(folder: String, entry: ObjectEntry) throws(S3Error) -> S3ObjectInfo? {
+        let path = folder + "/" + entry.name
+        var read = entry.sidecar
+        if read == nil, let sidecar = try FileSystem.read(path + S3Names.metadataSuffix) { read = decodeSidecar(sidecar) }
+        guard var info = read, info.key == entry.key, let size = FileSystem.fileSize(path) else { return nil }
         if size != info.size, let body = try FileSystem.read(path) { describe(&info, body: body) }
         return info
     }
