@@ -51,6 +51,7 @@ public final class WorkerPool: @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let condition: UnsafeMutablePointer<pthread_cond_t>
     private let maximumThreads: Int
+    private let niceness: Int32
     // Guarded by `mutex`:
     private var queue: [Job?] = []
     private var head = 0
@@ -59,8 +60,14 @@ public final class WorkerPool: @unchecked Sendable {
     private var shuttingDown = false
 
     /// A pool of at most `maximumThreads` threads (at least one).
-    public init(maximumThreads: Int) {
+    ///
+    /// - Parameter niceness: the threads' nice value on Linux with glibc (0 to 19; ignored elsewhere). A
+    ///   background pool whose threads share a core with request-serving threads (an `inlet
+    ///   local` pinned to one CPU) takes a higher one, so that the scheduler gives that core
+    ///   to the requests first and background work only when they leave it idle.
+    public init(maximumThreads: Int, niceness: Int32 = 0) {
         self.maximumThreads = max(1, maximumThreads)
+        self.niceness = min(max(niceness, 0), 19)
         mutex = .allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
         condition = .allocate(capacity: 1)
@@ -156,6 +163,11 @@ public final class WorkerPool: @unchecked Sendable {
     }
 
     private func run() {
+        #if canImport(Glibc)
+        // Linux keeps a nice value per thread, and `who` 0 names the calling thread; failing to
+        // set one (a sandbox) changes nothing else.
+        if niceness > 0 { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness) }
+        #endif
         pthread_mutex_lock(mutex)
         while true {
             if head < queue.count {
@@ -195,10 +207,14 @@ public final class WorkerPool: @unchecked Sendable {
 /// The thread starts with the first job and ends once the executor is released (after the
 /// jobs queued by then).
 public final class ThreadExecutor: SerialExecutor, @unchecked Sendable {
-    private let thread = WorkerPool(maximumThreads: 1)
+    private let thread: WorkerPool
 
     /// An executor; its thread starts with the first job.
-    public init() {}
+    ///
+    /// - Parameter niceness: the thread's nice value on Linux (see ``WorkerPool/init(maximumThreads:niceness:)``).
+    public init(niceness: Int32 = 0) {
+        thread = WorkerPool(maximumThreads: 1, niceness: niceness)
+    }
 
     deinit { thread.shutdown() }
 

@@ -21,8 +21,10 @@ public actor Warehouse {
     /// The database file.
     public nonisolated let path: String
     /// The warehouse's own thread: a file's load is seconds of SQLite, which must not stop
-    /// the HTTP server's event loop (where `inlet local` runs its other actors).
-    private let thread = ThreadExecutor()
+    /// the HTTP server's event loop (where `inlet local` runs its other actors). It runs at
+    /// nice 10: where it shares a core with the event loop, requests go first, and loads take
+    /// the time they leave (as Snowpipe loads behind ingestion, never in its way).
+    private let thread = ThreadExecutor(niceness: 10)
     public nonisolated var unownedExecutor: UnownedSerialExecutor { thread.asUnownedSerialExecutor() }
     let connection: SQLiteConnection
     let now: @Sendable () -> Int64

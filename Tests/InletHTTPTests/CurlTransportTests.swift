@@ -512,7 +512,41 @@ private func transportError(
         for _ in 0..<200 where pool.threadCount > 0 { try await Task.sleep(for: .milliseconds(10)) }
         #expect(pool.threadCount == 0)
     }
+
+    /// A background pool's threads run at the nice value it was given, and the caller's
+    /// thread keeps its own; an executor's thread likewise.
+    @Test func aBackgroundPoolsThreadsRunAtItsNiceValue() async throws {
+        #if canImport(Glibc)
+        let caller = threadNiceValue()
+        // A thread may always raise its nice value; lowering it below the caller's (a test
+        // run under `nice -n 19`) needs privileges, so that case is not asserted.
+        guard caller <= 10 else { return }
+        let pool = WorkerPool(maximumThreads: 1, niceness: 10)
+        defer { pool.shutdown() }
+        #expect(await pool.run { threadNiceValue() } == 10)
+        #expect(await WorkerPool(maximumThreads: 1).run { threadNiceValue() } == caller)
+        #expect(threadNiceValue() == caller)
+        #expect(await NiceProbe(executor: ThreadExecutor(niceness: 12)).nice() == 12)
+        #endif
+    }
 }
+
+#if canImport(Glibc)
+/// An actor on a ``ThreadExecutor`` that reports its thread's nice value.
+actor NiceProbe {
+    let executor: ThreadExecutor
+    nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
+    init(executor: ThreadExecutor) {
+        self.executor = executor
+    }
+
+    func nice() -> Int32 { threadNiceValue() }
+}
+
+/// The calling thread's nice value (Linux keeps one per thread; `who` 0 names the caller).
+func threadNiceValue() -> Int32 { getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0) }
+#endif
 
 @Suite struct ValueTypeTests {
     @Test func headersLookupAndEdit() {
