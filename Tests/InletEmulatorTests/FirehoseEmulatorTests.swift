@@ -24,6 +24,7 @@ import Testing
         _ = try await emulator.putRecords(stream: "big", records: [chunk])
         #expect(await sink.objects.isEmpty)
         _ = try await emulator.putRecords(stream: "big", records: [chunk])  // 1,200,000 ≥ 1 MiB
+        await emulator.deliveriesSettled()  // the delivery runs in a task of its own
         let objects = await sink.objects
         #expect(objects.count == 1)
         #expect(objects.first?.body == chunk + chunk)
@@ -143,8 +144,10 @@ import Testing
             try await first.createStream(DeliveryStreamConfig(name: "seg", bucket: "b", bufferingSizeMiB: 1))
             _ = try await first.putRecords(stream: "seg", records: [Array("a".utf8), big])
             _ = try await first.putRecords(stream: "seg", records: [big])  // size reached: the delivery fails
+            await first.deliveriesSettled()
             #expect(await first.statistics.deliveryFailures == 1)
             _ = try await first.putRecords(stream: "seg", records: [Array("z".utf8)])  // into a second segment
+            await first.deliveriesSettled()  // its retry fails too, and changes no file
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/firehose/seg").sorted()
             == ["config.json", "segment-1.wal", "segment-2.wal"])
@@ -166,6 +169,7 @@ import Testing
         await sink.setFailing(true)
         _ = try await emulator.putRecords(stream: "s", records: [Array("x".utf8)])
         _ = try await emulator.putRecords(stream: "s", records: [Array("y".utf8)])
+        await emulator.deliveriesSettled()
         #expect(await emulator.statistics.deliveryFailures >= 1)
         await sink.setFailing(false)
         await emulator.flushDue()

@@ -88,6 +88,8 @@ public actor FirehoseEmulator {
     var faultRandom = SplitMix64(seed: 0)
     var random: SplitMix64
     var timer: Task<Void, Never>?
+    /// Streams whose delivery ``scheduleDeliveryIfDue(_:)`` started and that has not ended.
+    var scheduledDeliveries: Set<String> = []
 
     /// An emulator keeping its files under `dataDirectory`.
     ///
@@ -185,6 +187,7 @@ public actor FirehoseEmulator {
     /// Deletes a stream: its buffer is delivered first (best effort), then its files go.
     public func deleteStream(_ name: String) async throws(FirehoseError) {
         guard streams[name] != nil else { throw Self.notFound(name) }
+        await deliveriesSettled()
         await deliver(name)
         guard let stream = streams.removeValue(forKey: name) else { return }
         let directory = streamDirectory(name)
@@ -227,7 +230,7 @@ public actor FirehoseEmulator {
         if let failure = await commit(sequence) {
             throw FirehoseError("ServiceUnavailableException", "The emulator could not sync the buffer: \(failure)")
         }
-        await flushIfDue(name)
+        scheduleDeliveryIfDue(name)
         return results
     }
 
@@ -378,13 +381,34 @@ public actor FirehoseEmulator {
         for name in streams.keys.sorted() { await flushIfDue(name) }
     }
 
-    /// Delivers every buffer now, whatever the hints.
+    /// Delivers every buffer now, whatever the hints (after the deliveries already running).
     public func flushAll() async {
+        await deliveriesSettled()
         for name in streams.keys.sorted() { await deliver(name) }
     }
 
     func flushIfDue(_ name: String) async {
         if isDue(name) { await deliver(name) }
+    }
+
+    /// Starts delivering a stream's buffer in a task of its own once a hint is reached. The
+    /// request whose records reached it is answered as soon as they are durable, as Firehose
+    /// answers: it does not wait while tens of MiB are joined, hashed and written to S3 (up
+    /// to seconds, past many clients' timeouts, whose retries would duplicate the records).
+    func scheduleDeliveryIfDue(_ name: String) {
+        guard isDue(name), !scheduledDeliveries.contains(name), streams[name]?.delivering == false else { return }
+        scheduledDeliveries.insert(name)
+        Task {
+            await self.deliver(name)
+            self.scheduledDeliveries.remove(name)
+        }
+    }
+
+    /// Returns once no delivery is running or scheduled (tests, and before delivering everything).
+    public func deliveriesSettled() async {
+        while !scheduledDeliveries.isEmpty || streams.values.contains(where: \.delivering) {
+            try? await Task.sleep(for: .milliseconds(1))
+        }
     }
 
     /// Whether a stream's size or interval hint is reached (synchronous, so that no copy of
@@ -413,7 +437,6 @@ public actor FirehoseEmulator {
     public func shutdown() async {
         timer?.cancel()
         timer = nil
-        while streams.values.contains(where: \.delivering) { try? await Task.sleep(for: .milliseconds(1)) }
         await flushAll()
     }
 
