@@ -34,6 +34,32 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/firehose/big") == ["config.json"])
     }
 
+    /// The request whose records reach the size hint is answered once they are durable, not
+    /// after the object is written to S3: delivery runs in a task of its own.
+    @Test func aPutThatReachesTheSizeHintDoesNotWaitForTheDelivery() async throws {
+        let dir = temporaryDirectory()
+        defer { removeDirectory(dir) }
+        let sink = MemorySink()
+        let emulator = FirehoseEmulator(dataDirectory: dir, sink: sink, now: ManualClock(fixedMillis).closure)
+        try await emulator.createStream(DeliveryStreamConfig(name: "big", bucket: "b", bufferingSizeMiB: 1))
+        let chunk = [UInt8](repeating: 0x61, count: 600_000)
+        await sink.hold()
+        // Were the put to wait for the delivery, only this would end the wait (and the
+        // object would then be there when the put returns).
+        let releaser = Task {
+            try? await Task.sleep(for: .seconds(2))
+            await sink.release()
+        }
+        let results = try await emulator.putRecords(stream: "big", records: [chunk, chunk])
+        #expect(results.count == 2)
+        #expect(await sink.objects.isEmpty)
+        releaser.cancel()
+        await sink.release()
+        await emulator.deliveriesSettled()
+        #expect(await sink.objects.map(\.body) == [chunk + chunk])
+        await emulator.shutdown()
+    }
+
     @Test func flushesByIntervalFromTheFirstRecord() async throws {
         let dir = temporaryDirectory()
         defer { removeDirectory(dir) }

@@ -16,9 +16,22 @@ actor MemorySink: ObjectSink {
     private(set) var objects: [Object] = []
     var failing = false
 
+    /// While held, writes wait (a slow S3) until ``release()``.
+    private var holding = false
+    private var held: [CheckedContinuation<Void, Never>] = []
+
     func setFailing(_ value: Bool) { failing = value }
 
+    func hold() { holding = true }
+
+    func release() {
+        holding = false
+        for writer in held { writer.resume() }
+        held = []
+    }
+
     func putObject(bucket: String, key: String, body: [UInt8], contentType: String) async throws {
+        if holding { await withCheckedContinuation { held.append($0) } }
         if failing { throw Refused() }
         objects.append(Object(bucket: bucket, key: key, body: body, contentType: contentType))
     }
