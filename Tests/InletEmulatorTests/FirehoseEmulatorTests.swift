@@ -37,27 +37,24 @@ import Testing
     /// The request whose records reach the size hint is answered once they are durable, not
     /// after the object is written to S3: delivery runs in a task of its own.
     @Test func aPutThatReachesTheSizeHintDoesNotWaitForTheDelivery() async throws {
-        let dir = temporaryDirectory()
-        defer { removeDirectory(dir) }
-        let sink = MemorySink()
-        let emulator = FirehoseEmulator(dataDirectory: dir, sink: sink, now: ManualClock(fixedMillis).closure)
-        try await emulator.createStream(DeliveryStreamConfig(name: "big", bucket: "b", bufferingSizeMiB: 1))
-        let chunk = [UInt8](repeating: 0x61, count: 600_000)
-        await sink.hold()
-        // Were the put to wait for the delivery, only this would end the wait (and the
-        // object would then be there when the put returns).
-        let releaser = Task {
-            try? await Task.sleep(for: .seconds(2))
+        try await withStream(DeliveryStreamConfig(name: "big", bucket: "b", bufferingSizeMiB: 1)) { emulator, sink in
+            let chunk = [UInt8](repeating: 0x61, count: 600_000)
+            await sink.hold()
+            // Were the put to wait for the delivery, only this would end the wait (and the
+            // object would then be there when the put returns).
+            let releaser = Task {
+                try? await Task.sleep(for: .seconds(2))
+                await sink.release()
+            }
+            let results = try await emulator.putRecords(stream: "big", records: [chunk, chunk])
+            #expect(results.count == 2)
+            #expect(await sink.objects.isEmpty)
+            releaser.cancel()
             await sink.release()
+            await emulator.deliveriesSettled()
+            #expect(await sink.objects.map(\.body) == [chunk + chunk])
+            await emulator.shutdown()
         }
-        let results = try await emulator.putRecords(stream: "big", records: [chunk, chunk])
-        #expect(results.count == 2)
-        #expect(await sink.objects.isEmpty)
-        releaser.cancel()
-        await sink.release()
-        await emulator.deliveriesSettled()
-        #expect(await sink.objects.map(\.body) == [chunk + chunk])
-        await emulator.shutdown()
     }
 
     @Test func flushesByIntervalFromTheFirstRecord() async throws {
@@ -187,19 +184,16 @@ import Testing
     }
 
     @Test func aFailedDeliveryKeepsTheRecords() async throws {
-        let dir = temporaryDirectory()
-        defer { removeDirectory(dir) }
-        let sink = MemorySink()
-        let emulator = FirehoseEmulator(dataDirectory: dir, sink: sink, now: ManualClock(fixedMillis).closure)
-        try await emulator.createStream(DeliveryStreamConfig(name: "s", bucket: "b", bufferingIntervalSeconds: 0))
-        await sink.setFailing(true)
-        _ = try await emulator.putRecords(stream: "s", records: [Array("x".utf8)])
-        _ = try await emulator.putRecords(stream: "s", records: [Array("y".utf8)])
-        await emulator.deliveriesSettled()
-        #expect(await emulator.statistics.deliveryFailures >= 1)
-        await sink.setFailing(false)
-        await emulator.flushDue()
-        #expect(await sink.objects.map(\.body) == [Array("xy".utf8)])
+        try await withStream(DeliveryStreamConfig(name: "s", bucket: "b", bufferingIntervalSeconds: 0)) { emulator, sink in
+            await sink.setFailing(true)
+            _ = try await emulator.putRecords(stream: "s", records: [Array("x".utf8)])
+            _ = try await emulator.putRecords(stream: "s", records: [Array("y".utf8)])
+            await emulator.deliveriesSettled()
+            #expect(await emulator.statistics.deliveryFailures >= 1)
+            await sink.setFailing(false)
+            await emulator.flushDue()
+            #expect(await sink.objects.map(\.body) == [Array("xy".utf8)])
+        }
     }
 
     @Test func concurrentPutsShareFsyncs() async throws {
@@ -344,4 +338,17 @@ import Testing
         crc.update(Array("123456789".utf8))
         #expect(crc.value == 0xCBF4_3926)
     }
+}
+
+/// An emulator on a fresh folder (removed afterwards) with one stream, delivering to a
+/// ``MemorySink`` on a clock that stands still.
+func withStream(
+    _ config: DeliveryStreamConfig, _ body: (FirehoseEmulator, MemorySink) async throws -> Void
+) async throws {
+    let dir = temporaryDirectory()
+    defer { removeDirectory(dir) }
+    let sink = MemorySink()
+    let emulator = FirehoseEmulator(dataDirectory: dir, sink: sink, now: ManualClock(fixedMillis).closure)
+    try await emulator.createStream(config)
+    try await body(emulator, sink)
 }
