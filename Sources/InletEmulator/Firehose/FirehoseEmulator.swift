@@ -15,7 +15,9 @@ import InletThreads
 /// deletion delivers those records again on recovery, in a new object with a new key.
 ///
 /// Time comes from an injectable `now` (epoch milliseconds); ``flushDue()`` delivers the
-/// buffers whose interval elapsed, and ``startTimer(period:)`` calls it periodically.
+/// buffers whose interval elapsed, and ``startTimer(period:)`` calls it periodically. A put
+/// whose records bring a buffer to a hint starts its delivery in a task of its own and
+/// returns without waiting for it (``deliveriesSettled()`` waits).
 public actor FirehoseEmulator {
     /// Counters for tests and diagnostics.
     public struct Statistics: Sendable, Equatable {
