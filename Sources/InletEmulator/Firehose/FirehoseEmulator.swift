@@ -90,8 +90,6 @@ public actor FirehoseEmulator {
     var faultRandom = SplitMix64(seed: 0)
     var random: SplitMix64
     var timer: Task<Void, Never>?
-    /// Streams whose delivery ``scheduleDeliveryIfDue(_:)`` started and that has not ended.
-    var scheduledDeliveries: Set<String> = []
 
     /// An emulator keeping its files under `dataDirectory`.
     ///
@@ -397,18 +395,16 @@ public actor FirehoseEmulator {
     /// request whose records reached it is answered as soon as they are durable, as Firehose
     /// answers: it does not wait while tens of MiB are joined, hashed and written to S3 (up
     /// to seconds, past many clients' timeouts, whose retries would duplicate the records).
+    /// The buffer is taken (and the stream marked delivering) before this returns, so the
+    /// next put neither starts a second delivery nor appends to the buffer being shipped.
     func scheduleDeliveryIfDue(_ name: String) {
-        guard isDue(name), !scheduledDeliveries.contains(name), streams[name]?.delivering == false else { return }
-        scheduledDeliveries.insert(name)
-        Task {
-            await self.deliver(name)
-            self.scheduledDeliveries.remove(name)
-        }
+        guard isDue(name), let buffer = takeBuffer(name) else { return }
+        Task { await self.ship(buffer, of: name) }
     }
 
-    /// Returns once no delivery is running or scheduled (tests, and before delivering everything).
+    /// Returns once no delivery is running (tests, and before delivering everything).
     public func deliveriesSettled() async {
-        while !scheduledDeliveries.isEmpty || streams.values.contains(where: \.delivering) {
+        while streams.values.contains(where: \.delivering) {
             try? await Task.sleep(for: .milliseconds(1))
         }
     }
@@ -446,11 +442,24 @@ public actor FirehoseEmulator {
     /// then deletes the segments that held it. On a sink failure the undelivered records
     /// go back to the front of the buffer (and stay in their segments).
     func deliver(_ name: String) async {
-        guard var stream = streams[name], !stream.delivering, !stream.records.isEmpty else { return }
-        let records = stream.records
-        let arrivals = stream.arrivals
-        let segments = stream.segments
-        let config = stream.config
+        guard let buffer = takeBuffer(name) else { return }
+        await ship(buffer, of: name)
+    }
+
+    /// A buffer taken out of its stream for delivery.
+    struct TakenBuffer {
+        var records: [[UInt8]]
+        var arrivals: [Int64]
+        var segments: [Int]
+        var config: DeliveryStreamConfig
+    }
+
+    /// Takes a stream's buffer for delivery and marks the stream delivering; nil when it is
+    /// empty or already being delivered. New records go into a fresh buffer and segment.
+    func takeBuffer(_ name: String) -> TakenBuffer? {
+        guard var stream = streams[name], !stream.delivering, !stream.records.isEmpty else { return nil }
+        let buffer = TakenBuffer(
+            records: stream.records, arrivals: stream.arrivals, segments: stream.segments, config: stream.config)
         stream.records = []
         stream.arrivals = []
         stream.bufferedBytes = 0
@@ -458,7 +467,13 @@ public actor FirehoseEmulator {
         stream.current = nil
         stream.delivering = true
         streams[name] = stream
+        return buffer
+    }
 
+    /// Puts a taken buffer to the sink as objects, then ends the stream's delivery: the
+    /// segments go, or on a failure the undelivered records return to the buffer's front.
+    func ship(_ buffer: TakenBuffer, of name: String) async {
+        let (records, arrivals, segments, config) = (buffer.records, buffer.arrivals, buffer.segments, buffer.config)
         var start = 0
         var failedFrom: Int?
         while start < records.count {
