@@ -153,14 +153,22 @@ final class GatewayFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func answer(_ request: LocalRequest, context: ChannelHandlerContext) {
-        let router = self.router
-        let promise = context.eventLoop.makePromise(of: LocalResponse.self)
-        promise.completeWithTask { await router.handle(request, at: .gateway) }
-        promise.futureResult.assumeIsolated().whenSuccess { response in
+        let loop = context.eventLoop
+        let bound = NIOLoopBound((handler: self, context: context), eventLoop: loop)
+        let reply: @Sendable (LocalResponse) -> Void = { response in
             // A closed connection's answer is dropped (the events it carried were handled).
-            guard self.open else { return }
-            self.write(response, context: context)
+            let (handler, context) = bound.value
+            guard handler.open else { return }
+            handler.write(response, context: context)
         }
+        let router = self.router
+        let general: @Sendable () -> Void = {
+            let promise = loop.makePromise(of: LocalResponse.self)
+            promise.completeWithTask { await router.handle(request, at: .gateway) }
+            promise.futureResult.assumeIsolated().whenSuccess(reply)
+        }
+        if let lane = router.ingestLane, lane.answer(request, on: loop, reply: reply, fallback: general) { return }
+        general()
     }
 
     private func write(_ response: LocalResponse, context: ChannelHandlerContext) {

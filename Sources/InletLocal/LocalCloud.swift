@@ -4,6 +4,8 @@ import InletEmulator
 import InletFunction
 import InletSigV4
 import Logging
+import NIOCore
+import NIOPosix
 
 /// What `inlet local` runs: one delivery stream, the ingest function (in process, or as
 /// processes speaking the Runtime API), and the HTTP API in front of it.
@@ -154,7 +156,10 @@ public struct LocalCloud: Sendable {
         let store = try await openStore(options: options)
         // The pipes observe the store before Firehose can deliver into it (its recovery may).
         let warehouse = try await LocalWarehouse.open(options: options, store: store)
-        let emulator = FirehoseEmulator(dataDirectory: options.dataDirectory, sink: store)
+        // On an event loop of the server, so that the gateway's fast path can put a request's
+        // records from the loop that read it, without a task (GatewayIngestLane).
+        let emulatorLoop = MultiThreadedEventLoopGroup.singleton.next()
+        let emulator = FirehoseEmulator(dataDirectory: options.dataDirectory, sink: store, executor: emulatorLoop.executor)
         let recovered: Int
         do {
             recovered = try await emulator.recover()
@@ -211,9 +216,14 @@ public struct LocalCloud: Sendable {
         let gateway = APIGatewayEmulator(
             host: host, routes: options.routes, payloadFormat: options.payloadFormat,
             functionTimeoutMillis: options.functionTimeoutMillis)
-        let router = LocalRouter(
+        var router = LocalRouter(
             firehose: firehose, gateway: gateway, function: host, functionTimeoutMillis: options.functionTimeoutMillis,
             s3: { await s3.handle($0) }, runtimeAPI: runtimeAPI)
+        if runtimeAPI == nil {
+            router.ingestLane = GatewayIngestLane(
+                gateway: gateway, function: function, emulator: emulator, emulatorLoop: emulatorLoop,
+                logger: logger, now: router.now)
+        }
         return LocalCloud(
             emulator: emulator, store: store, warehouse: warehouse, router: router, recoveredRecords: recovered)
     }

@@ -66,6 +66,9 @@ public struct LocalRouter: Sendable {
     /// when the function runs in process. ``LocalServer`` tells it the bound address and
     /// stops its processes before it shuts down.
     public var runtimeAPI: RuntimeAPIFunctionHost?
+    /// Answers the in-process ingest function's common case on the event loop (the gateway's
+    /// fast path in ``LocalServer`` uses it); nil leaves every request to ``handle(_:at:)``.
+    var ingestLane: GatewayIngestLane?
 
     /// A router over the given services.
     public init(

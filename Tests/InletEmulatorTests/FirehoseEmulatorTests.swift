@@ -1,6 +1,7 @@
 import Foundation
 import InletCompression
 import InletCore
+import InletTestSupport
 import Testing
 
 @testable import InletEmulator
@@ -218,6 +219,59 @@ import Testing
         #expect(lines.count == calls)
     }
 
+    @Test func aSynchronousPutIsAcknowledgedOnlyOnceItsGroupCommitIsDone() async throws {
+        try await withStream(DeliveryStreamConfig(name: "now", bucket: "b", appendDelimiterToRecord: true)) {
+            emulator, sink in
+            let acknowledged = AsyncStream.makeStream(of: String.self)
+            let (appended, commitsBefore, acknowledgedAtOnce) = try await emulator.isolated { emulator in
+                let calls = Locked(0)
+                let count = try emulator.putRecordsNow(stream: "now", records: [Array("a".utf8), Array("b".utf8)]) {
+                    failure in
+                    calls.withLock { $0 += 1 }
+                    acknowledged.continuation.yield(failure.map { "\($0)" } ?? "durable")
+                }
+                // Still on the emulator's executor: the fsync cannot have completed yet.
+                return (count, emulator.statistics.groupCommits, calls.withLock { $0 })
+            }
+            #expect(appended == 2)
+            #expect(commitsBefore == 0)
+            #expect(acknowledgedAtOnce == 0)
+            var iterator = acknowledged.stream.makeAsyncIterator()
+            #expect(await iterator.next() == "durable")
+            let statistics = await emulator.statistics
+            #expect(statistics.groupCommits == 1)
+            #expect(statistics.appendCalls == 1)
+            // The records are in the segment, framed, before any delivery.
+            let segment = try #require(try Files.read(await emulator.segmentPath("now", 1)))
+            #expect(SegmentFormat.readFrames(segment).records.map(\.data) == [Array("a".utf8), Array("b".utf8)])
+            await emulator.shutdown()
+            #expect(try await sink.allBytes() == Array("a\nb\n".utf8))
+        }
+    }
+
+    @Test func aSynchronousPutLeavesFaultInjectionAndUnknownStreamsToTheAsyncPut() async throws {
+        try await withStream(DeliveryStreamConfig(name: "now", bucket: "b")) { emulator, sink in
+            await emulator.setFaultInjection(fraction: 0.5)
+            let withFaults = try await emulator.isolated { emulator in
+                try emulator.putRecordsNow(stream: "now", records: [Array("a".utf8)]) { _ in
+                    Issue.record("no put, no acknowledgement")
+                }
+            }
+            #expect(withFaults == nil)
+            await emulator.setFaultInjection(fraction: 0)
+            await #expect(throws: FirehoseError.self) {
+                try await emulator.isolated { emulator in
+                    try emulator.putRecordsNow(stream: "missing", records: [Array("a".utf8)]) { _ in
+                        Issue.record("no put, no acknowledgement")
+                    }
+                }
+            }
+            #expect(await emulator.statistics.appendCalls == 0)
+            await emulator.shutdown()
+            #expect(await sink.objects.isEmpty)
+        }
+    }
+
     @Test func faultInjectionFailsAboutTheConfiguredFraction() async throws {
         let dir = temporaryDirectory()
         defer { removeDirectory(dir) }
@@ -351,4 +405,9 @@ func withStream(
     let emulator = FirehoseEmulator(dataDirectory: dir, sink: sink, now: ManualClock(fixedMillis).closure)
     try await emulator.createStream(config)
     try await body(emulator, sink)
+}
+
+extension FirehoseEmulator {
+    /// Runs `body` on the emulator's executor, as a caller already there would.
+    func isolated<T: Sendable>(_ body: @Sendable (isolated FirehoseEmulator) throws -> T) throws -> T { try body(self) }
 }

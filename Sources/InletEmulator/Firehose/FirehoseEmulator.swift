@@ -83,7 +83,9 @@ public actor FirehoseEmulator {
     let syncThread = WorkerPool(maximumThreads: 1)
     /// Joins (and compresses) the objects it delivers.
     let deliveryThread = WorkerPool(maximumThreads: 1)
-    var waiters: [(sequence: Int, continuation: CheckedContinuation<FileError?, Never>)] = []
+    /// What waits for a group commit: each is called on this actor's executor with the
+    /// commit's error, if any, once an fsync covers its write sequence.
+    var waiters: [(sequence: Int, resume: @Sendable (FileError?) -> Void)] = []
 
     // Fault injection and randomness.
     var faultFraction = 0.0
@@ -91,21 +93,30 @@ public actor FirehoseEmulator {
     var random: SplitMix64
     var timer: Task<Void, Never>?
 
+    /// Where the emulator's code runs.
+    public nonisolated let executor: any SerialExecutor
+
     /// An emulator keeping its files under `dataDirectory`.
     ///
     /// - Parameters:
     ///   - now: the wall clock in epoch milliseconds (tests inject a manual one).
     ///   - seed: seeds the generator of object UUIDs, random strings and record ids;
     ///     nil seeds it from the system.
+    ///   - executor: where the emulator runs; nil gives it a thread of its own
+    ///     (``ThreadExecutor``). `inlet local` passes an event loop, so that a request read
+    ///     on that loop can put its records synchronously (``putRecordsNow(stream:records:whenDurable:)``).
     public init(
         dataDirectory: String, sink: any ObjectSink, now: @escaping @Sendable () -> Int64 = FirehoseEmulator.systemMillis,
-        seed: UInt64? = nil
+        seed: UInt64? = nil, executor: (any SerialExecutor)? = nil
     ) {
         self.dataDirectory = dataDirectory
         self.sink = sink
         self.now = now
         self.random = SplitMix64(seed: seed ?? UInt64.random(in: 0...UInt64.max))
+        self.executor = executor ?? ThreadExecutor()
     }
+
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
     deinit {
         syncThread.shutdown()
@@ -234,6 +245,43 @@ public actor FirehoseEmulator {
         return results
     }
 
+    /// ``putRecords(stream:records:injectFaults:recordIds:)`` for a caller already running on
+    /// the emulator's executor (`assumeIsolated`), without a task or a suspension: the
+    /// records are appended now, and `whenDurable` is called on the executor once they are
+    /// fsynced (nil), or with the error that kept them from being acknowledged. Fault
+    /// injection applies; records get no record ids.
+    ///
+    /// - Returns: the number of records appended; nil, with nothing appended, while fault
+    ///   injection is on (the caller takes ``putRecords(stream:records:injectFaults:recordIds:)``,
+    ///   whose per-record failures it retries).
+    /// - Throws: as ``putRecords(stream:records:injectFaults:recordIds:)``; nothing was
+    ///   appended then, and `whenDurable` is not called.
+    public func putRecordsNow(
+        stream name: String, records: [[UInt8]], whenDurable: @escaping @Sendable (FirehoseError?) -> Void
+    ) throws(FirehoseError) -> Int? {
+        guard faultFraction == 0 else { return nil }
+        let (_, sequence) = try append(stream: name, records: records, injectFaults: false, recordIds: false)
+        guard let sequence else {
+            whenDurable(nil)
+            return 0
+        }
+        let settle: @Sendable (FileError?) -> Void = { [weak self] failure in
+            if let failure {
+                whenDurable(FirehoseError("ServiceUnavailableException", "The emulator could not sync the buffer: \(failure)"))
+                return
+            }
+            whenDurable(nil)
+            self?.assumeIsolated { $0.scheduleDeliveryIfDue(name) }
+        }
+        if sequence <= syncedSequence {
+            settle(nil)
+        } else {
+            waiters.append((sequence, settle))
+            startSyncIfIdle()
+        }
+        return records.count
+    }
+
     /// The synchronous half of ``putRecords(stream:records:injectFaults:)``: frames the
     /// records into the stream's segment and appends them to its buffer, without a
     /// suspension. It is a function of its own so that its copy of the stream ends when it
@@ -328,7 +376,7 @@ public actor FirehoseEmulator {
     func commit(_ sequence: Int) async -> FileError? {
         if sequence <= syncedSequence { return nil }
         return await withCheckedContinuation { continuation in
-            waiters.append((sequence, continuation))
+            waiters.append((sequence, { continuation.resume(returning: $0) }))
             startSyncIfIdle()
         }
     }
@@ -365,11 +413,13 @@ public actor FirehoseEmulator {
         }
         statistics.groupCommits += 1
         if failure == nil { syncedSequence = max(syncedSequence, target) }
-        var remaining: [(sequence: Int, continuation: CheckedContinuation<FileError?, Never>)] = []
+        var remaining: [(sequence: Int, resume: @Sendable (FileError?) -> Void)] = []
+        var settled: [@Sendable (FileError?) -> Void] = []
         for waiter in waiters {
-            if waiter.sequence <= target { waiter.continuation.resume(returning: failure) } else { remaining.append(waiter) }
+            if waiter.sequence <= target { settled.append(waiter.resume) } else { remaining.append(waiter) }
         }
         waiters = remaining
+        for resume in settled { resume(failure) }
         syncing = false
         startSyncIfIdle()
     }

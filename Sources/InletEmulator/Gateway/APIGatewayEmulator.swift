@@ -95,8 +95,7 @@ public struct APIGatewayEmulator: Sendable {
         guard let route = route(method: request.method, path: request.rawPath) else {
             return Self.message(404, "Not Found", requestId: requestId)
         }
-        let context = APIGatewayEvent.Context(
-            route: route, requestId: requestId, timeEpochMillis: now, accountId: accountId, apiId: apiId)
+        let context = eventContext(route: route, requestId: requestId, now: now)
         let timeout = min(functionTimeoutMillis, integrationTimeoutMillis)
         let lambdaRequestId = FirehoseNaming.uuidV4()
         // A function in this process that takes the request as a value gets it without the
@@ -112,11 +111,7 @@ public struct APIGatewayEmulator: Sendable {
             {
                 switch proxied {
                 case .returned(let answer):
-                    guard var response = Self.response(answer) else {
-                        return Self.message(500, "Internal Server Error", requestId: requestId)
-                    }
-                    response.headers.add(name: "apigw-requestid", value: requestId)
-                    return response
+                    return respond(to: answer, requestId: requestId)
                 case .failed(let failure):
                     return respond(to: failure, requestId: requestId)
                 }
@@ -126,6 +121,36 @@ public struct APIGatewayEmulator: Sendable {
             parts.map { APIGatewayEvent.v2(request, context: context, parts: $0) }
             ?? APIGatewayEvent.v1(request, context: context)
         return respond(to: await host.invoke(event, requestId: lambdaRequestId, deadlineMillis: now + timeout), requestId: requestId)
+    }
+
+    /// The event's request context for a request matched to `route`.
+    func eventContext(route: APIGatewayRoute, requestId: String, now: Int64) -> APIGatewayEvent.Context {
+        APIGatewayEvent.Context(route: route, requestId: requestId, timeEpochMillis: now, accountId: accountId, apiId: apiId)
+    }
+
+    /// The payload 2.0 request that ``handle(_:now:)`` hands to a function taking requests as
+    /// values, and the gateway's request id, for a caller that runs such a function itself
+    /// (``response(to:requestId:)`` then maps its answer). Nil when ``handle(_:now:)`` would
+    /// answer otherwise: payload 1.0, a body over 10 MB, no matching route, or an event
+    /// that may be over Lambda's 6 MB.
+    public func proxyRequest(_ request: LocalRequest, now: Int64) -> (requestId: String, request: APIGatewayRequest)? {
+        guard payloadFormat == .v2, request.body.count <= Self.maximumBodyBytes,
+            let route = route(method: request.method, path: request.rawPath)
+        else { return nil }
+        let parts = APIGatewayEvent.v2Parts(request)
+        guard APIGatewayEvent.v2SizeBound(request, parts: parts) <= LambdaLimits.maximumRequestBytes else { return nil }
+        let requestId = makeRequestId()
+        let context = eventContext(route: route, requestId: requestId, now: now)
+        return (requestId, APIGatewayEvent.v2Request(request, context: context, parts: parts))
+    }
+
+    /// The HTTP response for a function's payload 2.0 response handed over as a value.
+    public func respond(to answer: APIGatewayResponse, requestId: String) -> LocalResponse {
+        guard var response = Self.response(answer) else {
+            return Self.message(500, "Internal Server Error", requestId: requestId)
+        }
+        response.headers.add(name: "apigw-requestid", value: requestId)
+        return response
     }
 
     /// The HTTP response for how an invocation ended.
