@@ -58,6 +58,52 @@ import Testing
         }
     }
 
+    /// While a delivery cannot keep up, the next buffer grows only to the backlog limit;
+    /// then puts are refused (and nothing is appended) until the backlog is delivered.
+    @Test func aStreamWhoseDeliveryCannotKeepUpRefusesPutsUntilItDrains() async throws {
+        let dir = temporaryDirectory()
+        defer { removeDirectory(dir) }
+        let sink = MemorySink()
+        let config = DeliveryStreamConfig(name: "slow", bucket: "b", bufferingSizeMiB: 1)
+        // No headroom: the limit is twice the 1 MiB hint.
+        let emulator = FirehoseEmulator(dataDirectory: dir, sink: sink, now: ManualClock(fixedMillis).closure, backlogHeadroomBytes: 0)
+        try await emulator.createStream(config)
+        let limit = emulator.backlogLimit(config)
+        #expect(limit == 2 * 1_048_576)
+        #expect(FirehoseEmulator(dataDirectory: dir, sink: sink).backlogLimit(config) == 2 * 1_048_576 + 128 * 1_048_576)
+        do {
+            await sink.hold()
+            var accepted: [[UInt8]] = []
+            var refusal: FirehoseError?
+            for k in 0..<64 {
+                let record = [UInt8](repeating: UInt8(0x41 + k % 26), count: 200_000)
+                do throws(FirehoseError) {
+                    _ = try await emulator.putRecords(stream: "slow", records: [record])
+                    accepted.append(record)
+                } catch {
+                    refusal = error
+                    break
+                }
+            }
+            // The first buffer (the first 6 records, 1.2 MB) waits in the held delivery; the
+            // next one fills to the limit.
+            let refused = try #require(refusal)
+            #expect(refused.type == "ServiceUnavailableException")
+            #expect(refused.message.hasPrefix("Slow down."))
+            let backlog = accepted.count * 200_000 - 6 * 200_000
+            #expect(backlog >= limit && backlog < limit + 200_000)
+            #expect(await emulator.statistics.throttledCalls == 1)
+            // Refused puts append nothing: the segments hold only the accepted records.
+            await sink.release()
+            await emulator.deliveriesSettled()
+            // The delivery that ended started the backlog's at once (no timer, no new put).
+            #expect(await sink.objects.count >= 2)
+            _ = try await emulator.putRecords(stream: "slow", records: [Array("after".utf8)])
+            await emulator.shutdown()
+            #expect(try await sink.allBytes() == accepted.flatMap { $0 } + Array("after".utf8))
+        }
+    }
+
     @Test func flushesByIntervalFromTheFirstRecord() async throws {
         let dir = temporaryDirectory()
         defer { removeDirectory(dir) }

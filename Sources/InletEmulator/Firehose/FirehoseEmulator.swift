@@ -29,6 +29,8 @@ public actor FirehoseEmulator {
         public var objectsDelivered = 0
         /// Failed puts to the sink (the records stay buffered).
         public var deliveryFailures = 0
+        /// Puts refused whole because the stream's undelivered bytes reached ``FirehoseEmulator/backlogLimit(_:)``.
+        public var throttledCalls = 0
     }
 
     /// The outcome of one record of a put.
@@ -95,6 +97,8 @@ public actor FirehoseEmulator {
 
     /// Where the emulator's code runs.
     public nonisolated let executor: any SerialExecutor
+    /// Room for bursts above twice the size hint in ``backlogLimit(_:)``.
+    public nonisolated let backlogHeadroomBytes: Int
 
     /// An emulator keeping its files under `dataDirectory`.
     ///
@@ -105,10 +109,14 @@ public actor FirehoseEmulator {
     ///   - executor: where the emulator runs; nil gives it a thread of its own
     ///     (``ThreadExecutor``). `inlet local` passes an event loop, so that a request read
     ///     on that loop can put its records synchronously (``putRecordsNow(stream:records:whenDurable:)``).
+    ///   - backlogHeadroomBytes: room for bursts in ``backlogLimit(_:)``. The default,
+    ///     128 MiB, lets a 64 MiB buffer's delivery lag a 100 MB/s load by over a second
+    ///     (on a shared core it does) before puts are refused.
     public init(
         dataDirectory: String, sink: any ObjectSink, now: @escaping @Sendable () -> Int64 = FirehoseEmulator.systemMillis,
-        seed: UInt64? = nil, executor: (any SerialExecutor)? = nil
+        seed: UInt64? = nil, executor: (any SerialExecutor)? = nil, backlogHeadroomBytes: Int = 128 * 1_048_576
     ) {
+        self.backlogHeadroomBytes = backlogHeadroomBytes
         self.dataDirectory = dataDirectory
         self.sink = sink
         self.now = now
@@ -200,6 +208,7 @@ public actor FirehoseEmulator {
         guard streams[name] != nil else { throw Self.notFound(name) }
         await deliveriesSettled()
         await deliver(name)
+        await deliveriesSettled()
         guard let stream = streams.removeValue(forKey: name) else { return }
         let directory = streamDirectory(name)
         for number in stream.segments { try? Files.remove(segmentPath(name, number)) }
@@ -231,7 +240,8 @@ public actor FirehoseEmulator {
     ///     digits and a sequence); without them ``RecordResult/accepted(recordId:)`` carries
     ///     an empty id, for a caller that does not read them (the in-process function).
     /// - Throws: `ResourceNotFoundException`, or `ServiceUnavailableException` when the
-    ///   write-ahead file could not be written or synced (nothing is acknowledged then).
+    ///   write-ahead file could not be written or synced (nothing is acknowledged then) or
+    ///   the stream's undelivered bytes reached ``backlogLimit(_:)`` (nothing is appended).
     public func putRecords(
         stream name: String, records: [[UInt8]], injectFaults: Bool = true, recordIds: Bool = true
     ) async throws(FirehoseError) -> [RecordResult] {
@@ -295,6 +305,15 @@ public actor FirehoseEmulator {
     {
         // Taken out of the dictionary (and put back before returning) so that appending to
         // its buffer does not copy the buffer.
+        guard let backlog = streams[name]?.bufferedBytes else { throw Self.notFound(name) }
+        let limit = backlogLimit(streams[name]!.config)
+        guard backlog < limit else {
+            statistics.throttledCalls += 1
+            throw FirehoseError(
+                "ServiceUnavailableException",
+                "Slow down. The stream \(name) holds \(backlog) bytes not yet delivered to S3 (the emulator's limit is "
+                    + "\(limit)); retry with backoff.")
+        }
         guard var stream = streams.removeValue(forKey: name) else { throw Self.notFound(name) }
         let arrival = now()
         var results: [RecordResult] = []
@@ -349,6 +368,16 @@ public actor FirehoseEmulator {
         statistics.appendCalls += 1
         writeSequence += 1
         return (results, writeSequence)
+    }
+
+    /// How many undelivered bytes a stream's buffer may hold before puts are refused with
+    /// `ServiceUnavailableException` ("Slow down."): twice the size hint plus
+    /// ``backlogHeadroomBytes``. A buffer passes its hint only while its delivery cannot
+    /// keep up (one is already running, or S3 refuses the objects); without a bound it
+    /// would grow until the process runs out of memory. One put may take it past the limit
+    /// by at most its own 4 MiB.
+    public nonisolated func backlogLimit(_ config: DeliveryStreamConfig) -> Int {
+        2 * config.bufferingSizeBytes + backlogHeadroomBytes
     }
 
     /// A record id as Firehose's look: 64 random hex digits, then the record's sequence in hex.
@@ -435,6 +464,8 @@ public actor FirehoseEmulator {
     public func flushAll() async {
         await deliveriesSettled()
         for name in streams.keys.sorted() { await deliver(name) }
+        // Records put while those ran may have started deliveries of their own.
+        await deliveriesSettled()
     }
 
     func flushIfDue(_ name: String) async {
@@ -561,6 +592,9 @@ public actor FirehoseEmulator {
             for number in segments { try? Files.remove(segmentPath(name, number)) }
         }
         streams[name] = after
+        // What arrived meanwhile may be due already (a backlog refuses puts until delivered);
+        // after a failure, the timer retries.
+        if failedFrom == nil { scheduleDeliveryIfDue(name) }
     }
 
     /// An object's bytes: the records one after another, gzip-compressed when asked.
