@@ -94,6 +94,8 @@ final class GatewayFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     private var inputClosedHeld = false
     /// False once the connection closed or the handler left the pipeline.
     private var open = true
+    /// The peer's address, read once per connection (nil until the first request).
+    private var remoteAddress: String??
     private var dateSecond: Int64 = -1
     private var date = ""
 
@@ -147,7 +149,8 @@ final class GatewayFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         else { return nil }
         let routed = LocalServer.route(head, router: router)
         guard routed.destination == .gateway else { return nil }
-        var request = routed.request(head, remoteAddress: context.channel.remoteAddress)
+        if remoteAddress == nil { remoteAddress = .some(context.channel.remoteAddress?.ipAddress) }
+        var request = routed.request(head, remoteIP: remoteAddress ?? nil)
         request.body.reserveCapacity(length)
         return request
     }

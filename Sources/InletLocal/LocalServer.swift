@@ -254,9 +254,13 @@ public struct LocalServer: Sendable {
 
         /// The head as a ``LocalRequest``, without its body.
         func request(_ head: HTTPRequest, remoteAddress: SocketAddress?) -> LocalRequest {
+            request(head, remoteIP: remoteAddress?.ipAddress)
+        }
+
+        func request(_ head: HTTPRequest, remoteIP: String?) -> LocalRequest {
             LocalRequest(
                 method: method, rawPath: rawPath, rawQuery: rawQuery, headers: LocalServer.headers(of: head),
-                remoteAddress: remoteAddress?.ipAddress)
+                remoteAddress: remoteIP)
         }
     }
 
@@ -266,10 +270,16 @@ public struct LocalServer: Sendable {
         let (rawPath, rawQuery) = splitTarget(head.path ?? "/")
         let method = head.method.rawValue
         let destination = router.destination(method: method, rawPath: rawPath, rawQuery: rawQuery) { name in
-            HTTPField.Name(name).flatMap { head.headerFields[$0] }
+            switch name {
+            case "X-Amz-Target": return head.headerFields[amzTarget]
+            case "Authorization": return head.headerFields[.authorization]
+            default: return HTTPField.Name(name).flatMap { head.headerFields[$0] }
+            }
         }
         return RoutedHead(method: method, rawPath: rawPath, rawQuery: rawQuery, destination: destination)
     }
+
+    private static let amzTarget = HTTPField.Name("X-Amz-Target")!
 
     /// The request target split at its first `?`, both parts exactly as sent. An absolute
     /// target (`http://host/path`) keeps only its path.

@@ -305,16 +305,17 @@ public actor FirehoseEmulator {
     {
         // Taken out of the dictionary (and put back before returning) so that appending to
         // its buffer does not copy the buffer.
-        guard let backlog = streams[name]?.bufferedBytes else { throw Self.notFound(name) }
-        let limit = backlogLimit(streams[name]!.config)
-        guard backlog < limit else {
+        guard var stream = streams.removeValue(forKey: name) else { throw Self.notFound(name) }
+        let limit = backlogLimit(stream.config)
+        guard stream.bufferedBytes < limit else {
+            let backlog = stream.bufferedBytes
+            streams[name] = stream
             statistics.throttledCalls += 1
             throw FirehoseError(
                 "ServiceUnavailableException",
                 "Slow down. The stream \(name) holds \(backlog) bytes not yet delivered to S3 (the emulator's limit is "
                     + "\(limit)); retry with backoff.")
         }
-        guard var stream = streams.removeValue(forKey: name) else { throw Self.notFound(name) }
         let arrival = now()
         var results: [RecordResult] = []
         results.reserveCapacity(records.count)
@@ -568,7 +569,7 @@ public actor FirehoseEmulator {
             // Tens of MiB to join (and to compress): on a thread of their own, not this
             // actor's executor (in `inlet local`, the event loop that serves requests).
             let chunk = Array(records[start..<end])
-            let body = await deliveryThread.run { [size] in Self.objectBody(chunk, size: size, gzip: gzip) }
+            let body = await deliveryThread.run { Self.objectBody(chunk, gzip: gzip) }
             let key = objectKey(config, firstArrival: arrivals[start], gzip: gzip)
             do {
                 try await sink.putObject(bucket: config.bucket, key: key, body: body, contentType: "application/octet-stream")
@@ -598,10 +599,20 @@ public actor FirehoseEmulator {
     }
 
     /// An object's bytes: the records one after another, gzip-compressed when asked.
-    static func objectBody(_ records: [[UInt8]], size: Int, gzip: Bool) -> [UInt8] {
-        var body: [UInt8] = []
-        body.reserveCapacity(size)
-        for record in records { body.append(contentsOf: record) }
+    static func objectBody(_ records: [[UInt8]], gzip: Bool) -> [UInt8] {
+        // One copy per record into an array allocated once (appending record by record cost
+        // about 65 ms for a 64 MiB object of 515-byte records; copying, about a fifth).
+        let total = records.reduce(0) { $0 + $1.count }
+        let body = [UInt8](unsafeUninitializedCapacity: total) { buffer, count in
+            var offset = 0
+            for record in records where !record.isEmpty {
+                record.withUnsafeBufferPointer { source in
+                    (buffer.baseAddress! + offset).initialize(from: source.baseAddress!, count: source.count)
+                }
+                offset += record.count
+            }
+            count = offset
+        }
         return gzip ? Gzip.compress(body) : body
     }
 

@@ -69,14 +69,15 @@ public enum APIGatewayEvent {
         let sourceIp = request.remoteAddress ?? "127.0.0.1"
         let headers = forwardedHeaders(request, sourceIp: sourceIp, lowercase: true)
         var cookies: [String] = []
-        var joined: [(name: String, values: [String])] = []
+        var joined: [(name: String, value: String)] = []
+        joined.reserveCapacity(headers.count)
         for field in headers {
             if field.name == "cookie" {
                 cookies += field.value.split(separator: ";").map { String($0.trimmingSpaces()) }.filter { !$0.isEmpty }
             } else if let k = joined.firstIndex(where: { $0.name == field.name }) {
-                joined[k].values.append(field.value)
+                joined[k].value += "," + field.value
             } else {
-                joined.append((field.name, [field.value]))
+                joined.append(field)
             }
         }
         let binary =
@@ -85,8 +86,7 @@ public enum APIGatewayEvent {
                 contentType: request.headers["content-type"], contentEncoding: request.headers["content-encoding"],
                 body: request.body)
         return V2Parts(
-            headers: joined.map { ($0.name, $0.values.count == 1 ? $0.values[0] : $0.values.joined(separator: ",")) },
-            cookies: cookies, sourceIp: sourceIp, binary: binary)
+            headers: joined, cookies: cookies, sourceIp: sourceIp, binary: binary)
     }
 
     /// The request the function decodes from the payload 2.0 event, built without the
