@@ -179,10 +179,16 @@ import Testing
             // No shutdown: the emulator is dropped as by kill -9.
         }
         #expect(await lost.objects.isEmpty)
-        // A torn frame at the tail (a write the crash interrupted) is dropped.
+        // The segment's blocks were written ahead as zeros, past its frames.
         let segment = dir + "/firehose/wal/segment-1.wal"
+        let onDisk = try #require(try Files.read(segment))
+        let framed = SegmentFormat.readFrames(onDisk)
+        #expect(framed.records.count == 250)
+        #expect(onDisk.count == SegmentFormat.preallocationBytes)
+        #expect(onDisk[framed.validLength...].allSatisfy { $0 == 0 })
+        // A torn frame right after the last one (a write the crash interrupted) is dropped.
         let handle = try #require(FileHandle(forWritingAtPath: segment))
-        handle.seekToEndOfFile()
+        handle.seek(toFileOffset: UInt64(framed.validLength))
         handle.write(Data([0x10, 0, 0, 0, 1, 2, 3]))
         try handle.close()
 
@@ -431,6 +437,21 @@ import Testing
         corrupt[corrupt.count - 1] ^= 1
         #expect(SegmentFormat.readFrames(corrupt).records.count == 2)
         #expect(SegmentFormat.readFrames(corrupt).validLength == intact)
+    }
+
+    @Test func zerosWrittenAheadEndTheFrames() {
+        var bytes: [UInt8] = []
+        SegmentFormat.appendFrame(data: Array("one".utf8), arrival: 5, to: &bytes)
+        let framed = bytes.count
+        // A zero header (length 0, arrival 0, CRC 0) is not a frame: the CRC-32 of the
+        // eight zero bytes of its arrival time is not 0.
+        var crc = CRC32()
+        crc.update([UInt8](repeating: 0, count: 8))
+        #expect(crc.value != 0)
+        let read = SegmentFormat.readFrames(bytes + SegmentFormat.zeros(SegmentFormat.preallocationBytes))
+        #expect(read.records.map(\.data) == [Array("one".utf8)])
+        #expect(read.validLength == framed)
+        #expect(SegmentFormat.readFrames(SegmentFormat.zeros(64)).records.isEmpty)
     }
 
     @Test func crc32MatchesTheStandardCheckValue() {

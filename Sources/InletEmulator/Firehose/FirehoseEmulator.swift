@@ -61,6 +61,8 @@ public actor FirehoseEmulator {
         var current: SegmentFile?
         var currentNumber = 0
         var currentSize = 0
+        /// How much of the current segment's file exists (frames, then zeros written ahead).
+        var currentAllocated = 0
         var nextSegment = 1
         /// Segments from this number on were written by this run (never re-read by recovery).
         var ownSegmentsFrom = Int.max
@@ -338,22 +340,34 @@ public actor FirehoseEmulator {
         do {
             if stream.current == nil {
                 let number = stream.nextSegment
-                let handle = try SegmentFile.openAppend(segmentPath(name, number))
+                let handle = try SegmentFile.openSegment(segmentPath(name, number))
                 try Files.syncDirectory(streamDirectory(name))
                 stream.nextSegment += 1
                 stream.current = handle
                 stream.currentNumber = number
                 stream.currentSize = 0
+                stream.currentAllocated = 0
                 stream.segments.append(number)
             }
             let handle = stream.current!
+            let end = stream.currentSize + frames.count
+            if frames.count < SegmentFormat.preallocationBelow && end > stream.currentAllocated {
+                // Best effort: on a full disk the frames may still fit without the zeros.
+                let start = stream.currentAllocated
+                if (try? handle.writeZeros(at: start, count: SegmentFormat.preallocationBytes)) != nil {
+                    stream.currentAllocated = start + SegmentFormat.preallocationBytes
+                }
+            }
             do {
-                try handle.writeAll(frames)
+                try handle.write(frames, at: stream.currentSize)
             } catch {
-                _ = ftruncate(handle.fd, off_t(stream.currentSize))  // drop a partial frame
+                // Drop a partial frame (and the zeros after it, written again when needed).
+                _ = ftruncate(handle.fd, off_t(stream.currentSize))
+                stream.currentAllocated = stream.currentSize
                 throw error
             }
-            stream.currentSize += frames.count
+            stream.currentSize = end
+            stream.currentAllocated = max(stream.currentAllocated, end)
             dirty[ObjectIdentifier(handle)] = handle
         } catch {
             streams[name] = stream
