@@ -17,7 +17,12 @@ import InletThreads
 /// Time comes from an injectable `now` (epoch milliseconds); ``flushDue()`` delivers the
 /// buffers whose interval elapsed, and ``startTimer(period:)`` calls it periodically. A put
 /// whose records bring a buffer to a hint starts its delivery in a task of its own and
-/// returns without waiting for it (``deliveriesSettled()`` waits).
+/// returns without waiting for it (``deliveriesSettled()`` waits). A stream whose
+/// deliveries fall behind refuses puts at ``backlogLimit(_:)``.
+///
+/// The actor runs on the executor given at init: `inlet local` gives it an event loop, so
+/// that a request read on that loop can put its records without a task
+/// (``putRecordsNow(stream:records:whenDurable:)``).
 public actor FirehoseEmulator {
     /// Counters for tests and diagnostics.
     public struct Statistics: Sendable, Equatable {
