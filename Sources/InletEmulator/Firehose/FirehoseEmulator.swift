@@ -265,8 +265,8 @@ public actor FirehoseEmulator {
     /// ``putRecords(stream:records:injectFaults:recordIds:)`` for a caller already running on
     /// the emulator's executor (`assumeIsolated`), without a task or a suspension: the
     /// records are appended now, and `whenDurable` is called on the executor once they are
-    /// fsynced (nil), or with the error that kept them from being acknowledged. Fault
-    /// injection applies; records get no record ids.
+    /// fsynced (nil), or with the error that kept them from being acknowledged. Records get
+    /// no record ids.
     ///
     /// - Returns: the number of records appended; nil, with nothing appended, while fault
     ///   injection is on (the caller takes ``putRecords(stream:records:injectFaults:recordIds:)``,
@@ -290,12 +290,9 @@ public actor FirehoseEmulator {
             whenDurable(nil)
             self?.assumeIsolated { $0.scheduleDeliveryIfDue(name) }
         }
-        if sequence <= syncedSequence {
-            settle(nil)
-        } else {
-            waiters.append((sequence, settle))
-            startSyncIfIdle()
-        }
+        // A new write's sequence is past every fsync so far: it always waits for the next.
+        waiters.append((sequence, settle))
+        startSyncIfIdle()
         return records.count
     }
 
