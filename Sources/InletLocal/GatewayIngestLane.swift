@@ -1,5 +1,4 @@
 import InletAPIGateway
-import InletAWS
 import InletEmulator
 import InletFunction
 import Logging
@@ -15,9 +14,12 @@ import NIOCore
 /// The answer is the one ``LocalRouter/handle(_:at:)`` gives: the same event, the same
 /// records in the same buffer, the same response. Everything else takes that general path:
 /// payload 1.0, rejected events (they go to the error bucket), fault injection (whose
-/// per-record failures the function retries), a record over Firehose's 1,000 KiB, and a
-/// failed write or sync (retried there). One difference: the function's timeout is not
-/// watched here; the wait for the fsync is the only wait, and it ends with the fsync.
+/// per-record failures the function retries), and a refused or failed write or sync
+/// (retried there). Such a request is prepared again there: validation is a fraction of a
+/// microsecond per event, small beside the error object's write. No record here is over
+/// Firehose's 1,000 KiB: the ingestor rejects an enriched record over 1,024,000 bytes.
+/// One difference: the function's timeout is not watched here; the wait for the fsync is
+/// the only wait, and it ends with the fsync.
 struct GatewayIngestLane: Sendable {
     let gateway: APIGatewayEmulator
     let function: IngestFunction
@@ -45,10 +47,8 @@ struct GatewayIngestLane: Sendable {
         case .prepared(let batch):
             prepared = batch
         }
+        guard prepared.batch.rejected.isEmpty, !prepared.batch.accepted.isEmpty else { return false }
         let records = prepared.batch.accepted.map { Array(prepared.batch.record($0)) }
-        guard prepared.batch.rejected.isEmpty, !records.isEmpty,
-            records.allSatisfy({ $0.count <= FirehoseClient.maximumRecordBytes })
-        else { return false }
 
         let (gateway, emulator, stream) = (self.gateway, self.emulator, function.deliveryStreamName)
         let onLoop: @Sendable (@escaping @Sendable () -> Void) -> Void = { work in

@@ -448,10 +448,10 @@ import Testing
         var crc = CRC32()
         crc.update([UInt8](repeating: 0, count: 8))
         #expect(crc.value != 0)
-        let read = SegmentFormat.readFrames(bytes + SegmentFormat.zeros(SegmentFormat.preallocationBytes))
+        let read = SegmentFormat.readFrames(bytes + SegmentFormat.preallocatedZeros)
         #expect(read.records.map(\.data) == [Array("one".utf8)])
         #expect(read.validLength == framed)
-        #expect(SegmentFormat.readFrames(SegmentFormat.zeros(64)).records.isEmpty)
+        #expect(SegmentFormat.readFrames([UInt8](repeating: 0, count: 64)).records.isEmpty)
     }
 
     @Test func crc32MatchesTheStandardCheckValue() {

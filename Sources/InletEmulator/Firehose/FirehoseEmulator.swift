@@ -92,9 +92,14 @@ public actor FirehoseEmulator {
     let syncThread = WorkerPool(maximumThreads: 1)
     /// Joins (and compresses) the objects it delivers.
     let deliveryThread = WorkerPool(maximumThreads: 1)
-    /// What waits for a group commit: each is called on this actor's executor with the
-    /// commit's error, if any, once an fsync covers its write sequence.
-    var waiters: [(sequence: Int, resume: @Sendable (FileError?) -> Void)] = []
+    /// A put waiting for the group commit that covers its write `sequence` to `stream`.
+    struct Waiter {
+        var sequence: Int
+        var stream: String
+        /// Called on this actor's executor: nil once durable, or the commit's error.
+        var done: @Sendable (FirehoseError?) -> Void
+    }
+    var waiters: [Waiter] = []
 
     // Fault injection and randomness.
     var faultFraction = 0.0
@@ -103,7 +108,7 @@ public actor FirehoseEmulator {
     var timer: Task<Void, Never>?
 
     /// Where the emulator's code runs.
-    public nonisolated let executor: any SerialExecutor
+    nonisolated let executor: any SerialExecutor
     /// Room for bursts above twice the size hint in ``backlogLimit(_:)``.
     public nonisolated let backlogHeadroomBytes: Int
 
@@ -255,10 +260,10 @@ public actor FirehoseEmulator {
         let (results, sequence) = try append(
             stream: name, records: records, injectFaults: injectFaults, recordIds: recordIds)
         guard let sequence else { return results }
-        if let failure = await commit(sequence) {
-            throw FirehoseError("ServiceUnavailableException", "The emulator could not sync the buffer: \(failure)")
+        let failure = await withCheckedContinuation { continuation in
+            onDurable(sequence, stream: name) { continuation.resume(returning: $0) }
         }
-        scheduleDeliveryIfDue(name)
+        if let failure { throw failure }
         return results
     }
 
@@ -282,17 +287,7 @@ public actor FirehoseEmulator {
             whenDurable(nil)
             return 0
         }
-        let settle: @Sendable (FileError?) -> Void = { [weak self] failure in
-            if let failure {
-                whenDurable(FirehoseError("ServiceUnavailableException", "The emulator could not sync the buffer: \(failure)"))
-                return
-            }
-            whenDurable(nil)
-            self?.assumeIsolated { $0.scheduleDeliveryIfDue(name) }
-        }
-        // A new write's sequence is past every fsync so far: it always waits for the next.
-        waiters.append((sequence, settle))
-        startSyncIfIdle()
+        onDurable(sequence, stream: name, whenDurable)
         return records.count
     }
 
@@ -356,7 +351,7 @@ public actor FirehoseEmulator {
             if frames.count < SegmentFormat.preallocationBelow && end > stream.currentAllocated {
                 // Best effort: on a full disk the frames may still fit without the zeros.
                 let start = stream.currentAllocated
-                if (try? handle.writeZeros(at: start, count: SegmentFormat.preallocationBytes)) != nil {
+                if (try? handle.write(SegmentFormat.preallocatedZeros, at: start)) != nil {
                     stream.currentAllocated = start + SegmentFormat.preallocationBytes
                 }
             }
@@ -418,13 +413,13 @@ public actor FirehoseEmulator {
         }
     }
 
-    /// Waits until an fsync covering write `sequence` completed; returns its error, if any.
-    func commit(_ sequence: Int) async -> FileError? {
-        if sequence <= syncedSequence { return nil }
-        return await withCheckedContinuation { continuation in
-            waiters.append((sequence, { continuation.resume(returning: $0) }))
-            startSyncIfIdle()
-        }
+    /// Calls `done` once a group commit covers write `sequence` (a new write's sequence is
+    /// past every fsync so far, so it always waits for the next): with nil once the records
+    /// are durable (and, after the commit, a stream whose buffer reached a hint starts its
+    /// delivery), or with `ServiceUnavailableException` when the fsync failed.
+    func onDurable(_ sequence: Int, stream name: String, _ done: @escaping @Sendable (FirehoseError?) -> Void) {
+        waiters.append(Waiter(sequence: sequence, stream: name, done: done))
+        startSyncIfIdle()
     }
 
     /// Starts a group commit when none is running. It covers every write made so far, and
@@ -459,13 +454,22 @@ public actor FirehoseEmulator {
         }
         statistics.groupCommits += 1
         if failure == nil { syncedSequence = max(syncedSequence, target) }
-        var remaining: [(sequence: Int, resume: @Sendable (FileError?) -> Void)] = []
-        var settled: [@Sendable (FileError?) -> Void] = []
+        var remaining: [Waiter] = []
+        var settled: [Waiter] = []
         for waiter in waiters {
-            if waiter.sequence <= target { settled.append(waiter.resume) } else { remaining.append(waiter) }
+            if waiter.sequence <= target { settled.append(waiter) } else { remaining.append(waiter) }
         }
         waiters = remaining
-        for resume in settled { resume(failure) }
+        let error = failure.map {
+            FirehoseError("ServiceUnavailableException", "The emulator could not sync the buffer: \($0)")
+        }
+        for waiter in settled { waiter.done(error) }
+        if failure == nil {
+            // Once per stream the commit covered, not once per put.
+            var names: [String] = []
+            for waiter in settled where !names.contains(waiter.stream) { names.append(waiter.stream) }
+            for name in names { scheduleDeliveryIfDue(name) }
+        }
         syncing = false
         startSyncIfIdle()
     }
